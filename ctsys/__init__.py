@@ -1,0 +1,3 @@
+"""ctsys: the CT-Server appliance system tool."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The apply engine: render system files from the document, reload what changed."""

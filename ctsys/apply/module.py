@@ -1,0 +1,63 @@
+"""What an area declares to the apply engine: its inputs, files, services and order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ctsys.config.document import Appliance
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One rendered file. `target` is an absolute system path, or a function of the document.
+
+    `when(doc)` false: the file must not exist (it is removed if it does).
+    `symlink`: the rendered text (stripped) is the link's target instead of file content.
+    """
+
+    target: str | Callable[[Appliance], str]
+    template: str
+    mode: int = 0o644
+    when: Callable[[Appliance], bool] | None = None
+    symlink: bool = False
+
+    def target_for(self, doc: Appliance) -> str:
+        return self.target(doc) if callable(self.target) else self.target
+
+
+@dataclass
+class StagedFiles:
+    """A module's rendered files, written under a scratch root so checkers can read them."""
+
+    root: Path
+    files: dict[str, str | None]  # target -> content; None means "remove"
+
+    def path(self, target: str) -> Path:
+        return self.root / target.lstrip("/")
+
+
+@dataclass
+class ApplyContext:
+    """Passed to a module's `activate`: only called on the running system (not with --root)."""
+
+    root: Path
+    doc: Appliance
+    module: Module
+    changed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    sections: tuple[str, ...]
+    files: tuple[FileSpec, ...] = ()
+    services: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    description: str = ""
+    context: Callable[[Appliance], dict[str, Any]] | None = None
+    check: Callable[[StagedFiles], None] | None = None
+    activate: Callable[[ApplyContext], None] | None = None

@@ -1,0 +1,1 @@
+"""The appliance configuration document: schema, validation, storage and history."""

@@ -1,0 +1,235 @@
+"""`ctsys config ...`: read, change, compare, roll back, export and import the document."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from ctsys.cli import Obj
+from ctsys.output import emit, json_option, print_json, table
+
+
+def _store(obj: Obj) -> Any:
+    from ctsys.config.store import ConfigStore
+
+    return ConfigStore(obj.root)
+
+
+def _changed(obj: Obj, action: str, rev: Any, apply_now: bool) -> None:
+    from ctsys import journal
+
+    if rev is None:
+        click.echo("no change: the document already says that")
+        journal.record(obj.root, action, "ok", {"revision": "none"})
+        return
+    journal.record(obj.root, action, "ok", {"revision": str(rev.number), "summary": rev.summary})
+    click.echo(f"revision {rev.number}: {rev.summary}")
+    if apply_now:
+        from ctsys.apply.cli import run_apply
+
+        run_apply(obj, dry_run=False, force=False, only=(), as_json=False)
+    else:
+        click.echo("run `ctsys apply` to put it into effect")
+
+
+def _refused(obj: Obj, action: str, exc: Exception) -> None:
+    from ctsys import journal
+
+    journal.record(obj.root, action, "error: " + " ".join(str(exc).split())[:300])
+
+
+@click.group()
+def config() -> None:
+    """The appliance document /etc/ctsys/appliance.yaml and its history.
+
+    Changes are validated as a whole before anything is written; each accepted
+    change becomes a numbered revision (time, user, origin, command).
+    Nothing changes on the system until `ctsys apply` (or --apply).
+    """
+
+
+@config.command("show")
+@click.argument("section", required=False)
+@json_option
+@click.pass_obj
+def show(obj: Obj, section: str | None, as_json: bool) -> None:
+    """Print the whole document, or one SECTION (system, services, network, ...)."""
+    from ctsys.config import document, edit
+
+    doc = _store(obj).load()
+    data = edit.get(doc, section) if section else document.to_data(doc)
+    if as_json:
+        print_json(data)
+    else:
+        click.echo(yaml.safe_dump(data, sort_keys=False, default_flow_style=False).rstrip())
+
+
+@config.command("get")
+@click.argument("path")
+@json_option
+@click.pass_obj
+def get(obj: Obj, path: str, as_json: bool) -> None:
+    """Print the value at PATH, e.g. `system.hostname` or `network.interfaces[0].address`."""
+    from ctsys.config import edit
+
+    value = edit.get(_store(obj).load(), path)
+    if as_json:
+        print_json(value)
+    elif isinstance(value, dict | list):
+        click.echo(yaml.safe_dump(value, sort_keys=False, default_flow_style=False).rstrip())
+    else:
+        click.echo("" if value is None else value)
+
+
+@config.command("set")
+@click.argument("path")
+@click.argument("value")
+@click.option("--string", "as_string", is_flag=True, help="Take VALUE literally as a string (no YAML parsing).")
+@click.option("--apply", "apply_now", is_flag=True, help="Run `ctsys apply` after the change.")
+@click.pass_obj
+def set_cmd(obj: Obj, path: str, value: str, as_string: bool, apply_now: bool) -> None:
+    """Set PATH to VALUE (parsed as YAML: 22, true, [a, b], {k: v}).
+
+    \b
+    Examples:
+      ctsys config set system.hostname cam-srv-1
+      ctsys config set services.ssh.port 2222
+      ctsys config set system.admin.authorized_keys '["ssh-ed25519 AAAA... me"]'
+    """
+    from ctsys.config import edit
+    from ctsys.errors import CtsysError
+    from ctsys.identity import command_line
+
+    try:
+        with _store(obj).transaction() as txn:
+            new = edit.set_value(txn.doc, path, value if as_string else edit.parse_value(value))
+            rev = txn.commit(new, command_line())
+    except CtsysError as exc:
+        _refused(obj, "config.set", exc)
+        raise
+    _changed(obj, "config.set", rev, apply_now)
+
+
+@config.command("unset")
+@click.argument("path")
+@click.option("--apply", "apply_now", is_flag=True, help="Run `ctsys apply` after the change.")
+@click.pass_obj
+def unset(obj: Obj, path: str, apply_now: bool) -> None:
+    """Remove PATH: a key goes back to its default, a list element is deleted."""
+    from ctsys.config import edit
+    from ctsys.errors import CtsysError
+    from ctsys.identity import command_line
+
+    try:
+        with _store(obj).transaction() as txn:
+            rev = txn.commit(edit.unset_value(txn.doc, path), command_line())
+    except CtsysError as exc:
+        _refused(obj, "config.unset", exc)
+        raise
+    _changed(obj, "config.unset", rev, apply_now)
+
+
+@config.command("history")
+@click.option("-n", "--limit", type=click.IntRange(min=1), help="Only the last N revisions.")
+@json_option
+@click.pass_obj
+def history(obj: Obj, limit: int | None, as_json: bool) -> None:
+    """List the revisions of the document, oldest first.
+
+    JSON keys: number, time, user, origin, command, summary.
+    """
+    revs = _store(obj).revisions()
+    if limit:
+        revs = revs[-limit:]
+    emit(
+        [r.to_json() for r in revs],
+        as_json,
+        lambda rows: table(
+            [(r["number"], r["time"], r["user"], r["origin"], r["summary"]) for r in rows],
+            ["rev", "time", "user", "origin", "change"],
+        )
+        if rows
+        else "no revision yet: the document has never been changed",
+    )
+
+
+@config.command("diff")
+@click.argument("a", type=int, required=False)
+@click.argument("b", type=int, required=False)
+@click.pass_obj
+def diff(obj: Obj, a: int | None, b: int | None) -> None:
+    """Unified diff from revision A to revision B.
+
+    Without B: A against the current document. Without A: the last change.
+    """
+    text = _store(obj).diff(a, b)
+    click.echo(text.rstrip() if text else "no difference")
+
+
+@config.command("rollback")
+@click.argument("number", type=int)
+@click.option("--apply", "apply_now", is_flag=True, help="Run `ctsys apply` after the rollback.")
+@click.pass_obj
+def rollback(obj: Obj, number: int, apply_now: bool) -> None:
+    """Make revision NUMBER the current document again (recorded as a new revision)."""
+    from ctsys.config import document
+    from ctsys.errors import CtsysError
+    from ctsys.identity import command_line
+
+    store = _store(obj)
+    try:
+        with store.transaction() as txn:
+            old = document.parse(store.revision_text(number))
+            rev = txn.commit(old, command_line(), summary=f"rollback to revision {number}")
+    except CtsysError as exc:
+        _refused(obj, "config.rollback", exc)
+        raise
+    _changed(obj, "config.rollback", rev, apply_now)
+
+
+@config.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.pass_obj
+def export(obj: Obj, file: str) -> None:
+    """Write the current document to FILE ('-' for standard output)."""
+    from ctsys.fsutil import write_atomic
+
+    text = _store(obj).read_text()
+    if file == "-":
+        sys.stdout.write(text)
+    else:
+        write_atomic(Path(file), text, 0o600)
+        click.echo(f"exported to {file}")
+
+
+@config.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--apply", "apply_now", is_flag=True, help="Run `ctsys apply` after the import.")
+@click.pass_obj
+def import_cmd(obj: Obj, file: str, apply_now: bool) -> None:
+    """Replace the document with FILE, after validating all of it (nothing changes if invalid)."""
+    from ctsys.config import document
+    from ctsys.errors import CtsysError
+    from ctsys.identity import command_line
+
+    text = sys.stdin.read() if file == "-" else Path(file).read_text()
+    try:
+        new = document.parse(text)
+        with _store(obj).transaction() as txn:
+            rev = txn.commit(new, command_line(), summary=None)
+    except CtsysError as exc:
+        _refused(obj, "config.import", exc)
+        raise
+    _changed(obj, "config.import", rev, apply_now)
+
+
+@config.command("schema")
+def schema() -> None:
+    """Print the document's JSON schema (every field, type, default and description)."""
+    from ctsys.config.document import Appliance
+
+    print_json(Appliance.model_json_schema())

@@ -1,0 +1,1 @@
+"""Appliance services: which run, on which ports; the SSH server's configuration."""

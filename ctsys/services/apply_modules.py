@@ -1,0 +1,67 @@
+"""Apply modules `services` (which units run) and `ssh` (sshd_config, checked by `sshd -t`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from typing import Any
+
+from ctsys.apply.module import ApplyContext, FileSpec, Module, StagedFiles
+from ctsys.config.document import Appliance
+from ctsys.config.sections.services import ServicesSection
+from ctsys.errors import CtsysError
+from ctsys.run import run
+
+log = logging.getLogger("ctsys.services")
+
+
+def _units(doc: Appliance) -> dict[str, Any]:
+    return {"units": ServicesSection.UNITS}
+
+
+def unit_exists(unit: str) -> bool:
+    return run(["systemctl", "cat", "--", unit], check=False).returncode == 0
+
+
+def activate_services(ctx: ApplyContext) -> None:
+    """Enable and start, or stop and disable, each appliance service that is installed."""
+    for name, unit in ServicesSection.UNITS.items():
+        if not unit_exists(unit):
+            continue
+        enabled = getattr(ctx.doc.services, name).enabled
+        run(["systemctl", "enable" if enabled else "disable", "--now", unit], timeout=120)
+
+
+def check_sshd(staged: StagedFiles) -> None:
+    """`sshd -t` on the rendered configuration, with a throw-away host key."""
+    sshd = shutil.which("sshd") or shutil.which("sshd", path="/usr/sbin")
+    if sshd is None:
+        raise CtsysError("cannot validate sshd_config: sshd is not installed", hint="apt-get install openssh-server")
+    # sshd -t insists on its privilege separation directory, which systemd creates at start.
+    os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    key = staged.root / "check-host-key"
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
+    run([sshd, "-t", "-f", str(staged.path("/etc/ssh/sshd_config")), "-h", str(key)])
+
+
+MODULES = [
+    Module(
+        name="services",
+        sections=("services",),
+        description="systemd presets for the appliance services; enable/disable them",
+        files=(FileSpec("/etc/systemd/system-preset/10-ctsys.preset", "etc/systemd/system-preset/10-ctsys.preset.j2"),),
+        context=_units,
+        activate=activate_services,
+        after=("ssh",),
+    ),
+    Module(
+        name="ssh",
+        sections=("services", "system"),
+        description="OpenSSH server configuration",
+        files=(FileSpec("/etc/ssh/sshd_config", "etc/ssh/sshd_config.j2"),),
+        services=("ssh.service",),
+        check=check_sshd,
+        after=("system",),
+    ),
+]

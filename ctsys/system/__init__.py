@@ -1,0 +1,1 @@
+"""System identity: hostname, time zone, locale, keyboard, administrator account."""
