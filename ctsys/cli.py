@@ -19,6 +19,7 @@ import click
 # Command name -> "module:attribute". A name whose module does not exist yet is
 # simply not offered, so each area's group appears when its package lands.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "alert": ("ctsys.alerts.cli:alert", "Raise alerts: journal and hooks (SNMP notifications, mail)."),
     "apply": ("ctsys.apply.cli:apply_cmd", "Render system files from the document and reload services."),
     "camera": ("ctsys.camera.cli:camera", "Cameras: list, add, remove, statistics, discovery."),
     "cert": ("ctsys.cert.cli:cert", "TLS certificates: self-signed or imported."),
