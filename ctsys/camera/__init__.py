@@ -1,0 +1,1 @@
+"""`ctsys camera ...`: the cameras the recorder records."""

@@ -1,0 +1,1 @@
+"""`ctsys record ...`: drive the recorder daemon and its recordings."""
