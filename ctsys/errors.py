@@ -53,10 +53,7 @@ class CommandError(CtsysError):
         self.command = command
         self.returncode = returncode
         self.stderr = stderr
-        if timeout is not None:
-            what = f"timed out after {timeout:g} s"
-        else:
-            what = f"exited with status {returncode}"
+        what = f"timed out after {timeout:g} s" if timeout is not None else f"exited with status {returncode}"
         detail = stderr.strip()
         message = f"command {what}: {command}"
         if detail:

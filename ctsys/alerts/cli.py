@@ -19,7 +19,13 @@ def alert() -> None:
 @click.option("--subject", required=True, help="The thing concerned: /dev/sda, md0, cam3, ...")
 @click.option("--message", required=True, help="One sentence for the operator.")
 @click.option("--severity", type=click.Choice(SEVERITIES), default="warning", show_default=True)
-@click.option("--state", type=click.Choice(STATES), default="raised", show_default=True, help="raised, or cleared when it is over.")
+@click.option(
+    "--state",
+    type=click.Choice(STATES),
+    default="raised",
+    show_default=True,
+    help="raised, or cleared when it is over.",
+)
 @click.pass_obj
 def raise_cmd(obj: Obj, kind: str, subject: str, message: str, severity: str, state: str) -> None:
     """Record an alert and run the alert hooks (exit 1 if a hook failed)."""

@@ -27,14 +27,18 @@ def _line(o: object) -> str:
 
 def run_apply(obj: Obj, dry_run: bool, force: bool, only: tuple[str, ...], as_json: bool) -> None:
     from ctsys import journal
-    from ctsys.apply.engine import Engine
+    from ctsys.apply.engine import Engine, Outcome
     from ctsys.apply.registry import all_modules
     from ctsys.config.store import ConfigStore
     from ctsys.errors import CtsysError
     from ctsys.identity import command_line
 
     store = ConfigStore(obj.root)
-    engine = Engine(obj.root, all_modules(), live=obj.live, progress=None if as_json or dry_run else lambda o: click.echo(_line(o)))
+    def progress(outcome: Outcome) -> None:
+        if outcome.status != "unchanged" and not as_json:
+            click.echo(_line(outcome))
+
+    engine = Engine(obj.root, all_modules(), live=obj.live, progress=progress)
     if dry_run:
         doc = store.load()
         outcomes, diff = engine.diff(doc, force=force, only=only)
@@ -62,13 +66,17 @@ def run_apply(obj: Obj, dry_run: bool, force: bool, only: tuple[str, ...], as_js
 
 
 @click.command("apply")
-@click.option("-n", "--dry-run", is_flag=True, help="Print a unified diff of every file that would change; change nothing.")
+@click.option(
+    "-n", "--dry-run", is_flag=True, help="Print a unified diff of every file that would change; change nothing."
+)
 @click.option("--force", is_flag=True, help="Re-apply every module even when its inputs did not change.")
 @click.option("--only", multiple=True, metavar="MODULE", help="Apply only this module (repeatable).")
 @click.option("--list", "list_modules", is_flag=True, help="List the apply modules in order and exit.")
 @click.option("--json", "as_json", is_flag=True, help="Print each module's outcome as JSON.")
 @click.pass_obj
-def apply_cmd(obj: Obj, dry_run: bool, force: bool, only: tuple[str, ...], list_modules: bool, as_json: bool) -> None:
+def apply_cmd(
+    obj: Obj, dry_run: bool, force: bool, only: tuple[str, ...], list_modules: bool, as_json: bool
+) -> None:
     """Render the system files from the document and reload the affected services.
 
     Only modules whose inputs (document sections, templates) changed, or whose
@@ -82,11 +90,24 @@ def apply_cmd(obj: Obj, dry_run: bool, force: bool, only: tuple[str, ...], list_
         from ctsys.apply.registry import all_modules
 
         mods = all_modules()
+        rows = [
+            {
+                "name": m.name,
+                "sections": m.sections,
+                "services": m.services,
+                "after": m.after,
+                "files": [f.target if isinstance(f.target, str) else f.template for f in m.files],
+            }
+            for m in mods
+        ]
         if as_json:
-            print_json([{"name": m.name, "sections": m.sections, "services": m.services, "after": m.after,
-                         "files": [f.target if isinstance(f.target, str) else f.template for f in m.files]} for m in mods])
+            print_json(rows)
         else:
-            click.echo(table([(m.name, ",".join(m.sections), ",".join(m.services), ",".join(m.after)) for m in mods],
-                             ["module", "sections", "services", "after"]))
+            click.echo(
+                table(
+                    [(r["name"], ",".join(r["sections"]), ",".join(r["services"]), ",".join(r["after"])) for r in rows],
+                    ["module", "sections", "services", "after"],
+                )
+            )
         return
     run_apply(obj, dry_run, force, only, as_json)

@@ -99,7 +99,9 @@ def _symlinks(module: Module, doc: Appliance) -> set[str]:
     return {s.target_for(doc) for s in module.files if s.symlink}
 
 
-def plan_changes(module: Module, doc: Appliance, state: ApplyState, root: Path) -> tuple[dict[str, str | None], list[FileChange]]:
+def plan_changes(
+    module: Module, doc: Appliance, state: ApplyState, root: Path
+) -> tuple[dict[str, str | None], list[FileChange]]:
     rendered = render.render_module(module, doc)
     # Files this module wrote last time but no longer renders (a target that moved) are removed.
     previous = state.module(module.name) or {}
@@ -172,7 +174,8 @@ class Engine:
     def diff(self, doc: Appliance, force: bool = False, only: tuple[str, ...] = ()) -> tuple[list[Outcome], str]:
         """What apply would do, and the unified diff of every file it would change."""
         state = ApplyState(self.root)
-        outcomes, diffs = [], []
+        outcomes: list[Outcome] = []
+        diffs: list[str] = []
         for module in self._selected(only):
             reasons = dirty_reasons(module, doc, state, self.root) or (["forced"] if force else [])
             if not reasons:

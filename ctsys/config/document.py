@@ -28,8 +28,8 @@ class Appliance(Section):
     """The root of /etc/ctsys/appliance.yaml. Every section has working defaults."""
 
     version: int = Field(SCHEMA_VERSION, description="Schema version of the document.")
-    system: SystemSection = Field(default_factory=SystemSection)  # type: ignore[arg-type]
-    services: ServicesSection = Field(default_factory=ServicesSection)  # type: ignore[arg-type]
+    system: SystemSection = Field(default_factory=SystemSection)
+    services: ServicesSection = Field(default_factory=ServicesSection)
     network: NetworkSection = Field(default_factory=NetworkSection)
     time: TimeSection = Field(default_factory=TimeSection)
     storage: StorageSection = Field(default_factory=StorageSection)

@@ -13,7 +13,8 @@ def _human(s: Status) -> str:
     hours, rest = divmod(rest, 3600)
     lines = [
         f"host      {s.hostname}   ctsys {s.version}   image {s.image_version}",
-        f"uptime    {days} d {hours} h {rest // 60} min   load {s.load[0]:.2f} {s.load[1]:.2f} {s.load[2]:.2f} ({s.cpus} CPUs)",
+        f"uptime    {days} d {hours} h {rest // 60} min   "
+        f"load {s.load[0]:.2f} {s.load[1]:.2f} {s.load[2]:.2f} ({s.cpus} CPUs)",
         f"memory    {s.memory.used_percent:.0f} % used of {s.memory.total_bytes / 2**30:.1f} GiB"
         f"   swap {s.memory.swap_used_percent:.0f} %",
         "services  " + "  ".join(f"{u.removesuffix('.service')}={st}" for u, st in s.services.items()),

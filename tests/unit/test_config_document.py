@@ -80,7 +80,7 @@ def test_unknown_time_zone_suggests_the_closest() -> None:
 
 def test_root_admin_is_refused() -> None:
     [(path, reason)] = problems("system: {admin: {name: root}}")
-    assert path == "system.admin.name"
+    assert path == "system.admin.name" and "root" in reason
 
 
 def test_bad_ssh_key_names_its_index() -> None:
@@ -97,7 +97,7 @@ def test_yaml_syntax_error_gives_line_and_column() -> None:
 
 def test_document_must_be_a_mapping() -> None:
     [(path, reason)] = problems("- a\n- b\n")
-    assert "must be a mapping" in reason
+    assert path == "" and "must be a mapping" in reason
 
 
 def test_wrong_type_names_the_value() -> None:

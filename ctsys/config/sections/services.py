@@ -56,10 +56,10 @@ class ServicesSection(Section):
         "gui": "lightdm.service",
     }
 
-    ssh: SshService = Field(default_factory=SshService)  # type: ignore[arg-type]
-    web: WebService = Field(default_factory=WebService)  # type: ignore[arg-type]
-    recorder: RecorderService = Field(default_factory=RecorderService)  # type: ignore[arg-type]
-    snmp: SnmpService = Field(default_factory=SnmpService)  # type: ignore[arg-type]
+    ssh: SshService = Field(default_factory=SshService)
+    web: WebService = Field(default_factory=WebService)
+    recorder: RecorderService = Field(default_factory=RecorderService)
+    snmp: SnmpService = Field(default_factory=SnmpService)
     ntp: SimpleService = Field(default_factory=SimpleService)
     smart: SimpleService = Field(default_factory=SimpleService)
     gui: GuiService = Field(default_factory=GuiService)

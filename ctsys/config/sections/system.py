@@ -63,7 +63,7 @@ class SystemSection(Section):
     timezone: TimeZone = Field("Etc/UTC", description="tz database zone; DST follows zoneinfo.")
     locale: str = Field("en_US.UTF-8", description="System locale (LANG).")
     keyboard: str = Field("us", description="Console keyboard layout (XKBLAYOUT).")
-    admin: AdminAccount = Field(default_factory=AdminAccount)  # type: ignore[arg-type]
+    admin: AdminAccount = Field(default_factory=AdminAccount)
 
     @field_validator("locale")
     @classmethod

@@ -1,0 +1,100 @@
+"""`ctsys service ...`: which appliance services run."""
+
+from __future__ import annotations
+
+import click
+
+from ctsys.cli import Obj
+from ctsys.config.sections.services import ServicesSection
+from ctsys.output import emit, json_option, table
+
+NAMES = click.Choice(sorted(ServicesSection.UNITS))
+
+
+@click.group()
+def service() -> None:
+    """The appliance services (ssh, web, recorder, snmp, ntp, smart, gui): list, enable, disable, restart."""
+
+
+@service.command("list")
+@json_option
+@click.pass_obj
+def list_cmd(obj: Obj, as_json: bool) -> None:
+    """List the services: wanted state (document), unit, actual state (systemd).
+
+    JSON keys: name, unit, enabled, ports{field: port}, state.
+    """
+    from ctsys.config.store import ConfigStore
+    from ctsys.status import service_states
+
+    doc = ConfigStore(obj.root).load()
+    units = ServicesSection.UNITS
+    states = service_states(tuple(units.values())) if obj.live else {u: "unknown" for u in units.values()}
+    rows = []
+    for name, unit in units.items():
+        svc = getattr(doc.services, name)
+        ports = {f: getattr(svc, f) for f in type(svc).model_fields if f == "port" or f.endswith("_port")}
+        rows.append({"name": name, "unit": unit, "enabled": svc.enabled, "ports": ports, "state": states[unit]})
+    emit(
+        rows,
+        as_json,
+        lambda rs: table(
+            [
+                (r["name"], r["unit"], "yes" if r["enabled"] else "no", r["state"],
+                 " ".join(f"{k}={v}" for k, v in r["ports"].items()))
+                for r in rs
+            ],
+            ["service", "unit", "enabled", "state", "ports"],
+        ),
+    )
+
+
+def _toggle(obj: Obj, name: str, enabled: bool, no_apply: bool) -> None:
+    from ctsys.config import edit
+    from ctsys.config.change import change_document
+
+    change_document(
+        obj,
+        f"service.{'enable' if enabled else 'disable'}",
+        lambda doc: edit.set_value(doc, f"services.{name}.enabled", enabled),
+        apply=not no_apply,
+    )
+
+
+@service.command("enable")
+@click.argument("name", type=NAMES)
+@click.option("--no-apply", is_flag=True, help="Change the document only.")
+@click.pass_obj
+def enable(obj: Obj, name: str, no_apply: bool) -> None:
+    """Enable service NAME and start it (after `ctsys apply`, run here unless --no-apply)."""
+    _toggle(obj, name, True, no_apply)
+
+
+@service.command("disable")
+@click.argument("name", type=NAMES)
+@click.option("--no-apply", is_flag=True, help="Change the document only.")
+@click.pass_obj
+def disable(obj: Obj, name: str, no_apply: bool) -> None:
+    """Stop service NAME and keep it from starting at boot."""
+    _toggle(obj, name, False, no_apply)
+
+
+@service.command("restart")
+@click.argument("name", type=NAMES)
+@click.pass_obj
+def restart(obj: Obj, name: str) -> None:
+    """Restart service NAME now (running system only)."""
+    from ctsys import journal
+    from ctsys.errors import CtsysError
+    from ctsys.run import run
+
+    if not obj.live:
+        raise CtsysError("restart acts on the running system; it has no meaning with --root")
+    unit = ServicesSection.UNITS[name]
+    try:
+        run(["systemctl", "restart", unit], timeout=120)
+    except CtsysError as exc:
+        journal.record(obj.root, "service.restart", "error: " + " ".join(str(exc).split())[:300], {"unit": unit})
+        raise
+    journal.record(obj.root, "service.restart", "ok", {"unit": unit})
+    click.echo(f"restarted {unit}")

@@ -1,0 +1,170 @@
+"""`ctsys system ...`: host name, time zone, locale, keyboard, administrator, GUI."""
+
+from __future__ import annotations
+
+import click
+
+from ctsys.cli import Obj
+from ctsys.config.document import Appliance
+from ctsys.output import emit, json_option
+
+NO_APPLY = click.option("--no-apply", is_flag=True, help="Change the document only; run `ctsys apply` later.")
+
+
+def _set(obj: Obj, action: str, path: str, value: object, no_apply: bool) -> None:
+    from ctsys.config import edit
+    from ctsys.config.change import change_document
+
+    change_document(obj, action, lambda doc: edit.set_value(doc, path, value), apply=not no_apply)
+
+
+@click.group()
+def system() -> None:
+    """Identity of the appliance: host name, time zone, locale, keyboard, admin account, GUI."""
+
+
+@system.command("show")
+@json_option
+@click.pass_obj
+def show(obj: Obj, as_json: bool) -> None:
+    """Show the system section of the document.
+
+    JSON keys: hostname, domain, timezone, locale, keyboard, admin{name, authorized_keys, password_hash}, gui.
+    """
+    from ctsys.config.store import ConfigStore
+
+    doc = ConfigStore(obj.root).load()
+    data = doc.system.model_dump(mode="json")
+    data["admin"]["password_hash"] = "set" if doc.system.admin.password_hash else None
+    data["gui"] = doc.services.gui.enabled
+
+    def human(d: dict[str, object]) -> str:
+        admin = d["admin"]
+        assert isinstance(admin, dict)
+        return "\n".join(
+            [
+                f"hostname  {d['hostname']}{'.' + str(d['domain']) if d['domain'] else ''}",
+                f"timezone  {d['timezone']}",
+                f"locale    {d['locale']}   keyboard {d['keyboard']}",
+                f"admin     {admin['name']}   {len(admin['authorized_keys'])} SSH key(s)   "
+                f"password {'set' if admin['password_hash'] else 'not set'}",
+                f"gui       {'on' if d['gui'] else 'off'}",
+            ]
+        )
+
+    emit(data, as_json, human)
+
+
+@system.command("hostname")
+@click.argument("name")
+@NO_APPLY
+@click.pass_obj
+def hostname(obj: Obj, name: str, no_apply: bool) -> None:
+    """Set the host name (letters, digits and '-'; no domain)."""
+    _set(obj, "system.hostname", "system.hostname", name, no_apply)
+
+
+@system.command("timezone")
+@click.argument("zone")
+@NO_APPLY
+@click.pass_obj
+def timezone(obj: Obj, zone: str, no_apply: bool) -> None:
+    """Set the time zone, a tz database name such as Europe/Paris (DST follows the zone)."""
+    _set(obj, "system.timezone", "system.timezone", zone, no_apply)
+
+
+@system.command("locale")
+@click.argument("locale")
+@NO_APPLY
+@click.pass_obj
+def locale(obj: Obj, locale: str, no_apply: bool) -> None:
+    """Set the system locale, e.g. fr_FR.UTF-8."""
+    _set(obj, "system.locale", "system.locale", locale, no_apply)
+
+
+@system.command("keyboard")
+@click.argument("layout")
+@NO_APPLY
+@click.pass_obj
+def keyboard(obj: Obj, layout: str, no_apply: bool) -> None:
+    """Set the console keyboard layout, e.g. fr, de, us."""
+    _set(obj, "system.keyboard", "system.keyboard", layout, no_apply)
+
+
+@system.command("gui")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@NO_APPLY
+@click.pass_obj
+def gui(obj: Obj, state: str, no_apply: bool) -> None:
+    """Switch the graphical desktop (LightDM, desktop flavour only) on or off."""
+    _set(obj, "services.gui", "services.gui.enabled", state == "on", no_apply)
+
+
+@system.group("admin-key")
+def admin_key() -> None:
+    """SSH public keys allowed to log in as the administrator."""
+
+
+@admin_key.command("add")
+@click.argument("key")
+@NO_APPLY
+@click.pass_obj
+def key_add(obj: Obj, key: str, no_apply: bool) -> None:
+    """Allow KEY (the text of an id_ed25519.pub line, quoted)."""
+    from ctsys.config.change import change_document
+
+    def add(doc: Appliance) -> Appliance:
+        from ctsys.config import edit
+
+        keys = list(doc.system.admin.authorized_keys)
+        if key.strip() not in keys:
+            keys.append(key.strip())
+        return edit.set_value(doc, "system.admin.authorized_keys", keys)
+
+    change_document(obj, "system.admin-key.add", add, apply=not no_apply)
+
+
+@admin_key.command("remove")
+@click.argument("index", type=int)
+@NO_APPLY
+@click.pass_obj
+def key_remove(obj: Obj, index: int, no_apply: bool) -> None:
+    """Remove the key at INDEX (as listed by `ctsys system admin-key list`)."""
+    from ctsys.config import edit
+    from ctsys.config.change import change_document
+
+    change_document(
+        obj,
+        "system.admin-key.remove",
+        lambda doc: edit.unset_value(doc, f"system.admin.authorized_keys[{index}]"),
+        apply=not no_apply,
+    )
+
+
+@admin_key.command("list")
+@json_option
+@click.pass_obj
+def key_list(obj: Obj, as_json: bool) -> None:
+    """List the administrator's SSH keys with their index. JSON: a list of strings."""
+    from ctsys.config.store import ConfigStore
+
+    keys = ConfigStore(obj.root).load().system.admin.authorized_keys
+    emit(keys, as_json, lambda ks: "\n".join(f"{i}  {k}" for i, k in enumerate(ks)) or "no key")
+
+
+@system.command("admin-password")
+@click.option("--hash", "password_hash", help="A crypt(3) hash to store as is (from `mkpasswd -m yescrypt`).")
+@NO_APPLY
+@click.pass_obj
+def admin_password(obj: Obj, password_hash: str | None, no_apply: bool) -> None:
+    """Set the administrator's password (asked twice, stored as a SHA-512 crypt hash)."""
+    if password_hash is None:
+        from ctsys.run import run
+
+        password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
+        if len(password) < 8:
+            from ctsys.errors import CtsysError
+
+            raise CtsysError("system.admin.password: must be at least 8 characters")
+        password_hash = run(["openssl", "passwd", "-6", "-stdin"], input=password + "\n").stdout.strip()
+    _set(obj, "system.admin.password", "system.admin.password_hash", password_hash, no_apply)
