@@ -1,0 +1,55 @@
+"""Stage 4: remove what must not ship or must differ per appliance: apt lists
+and caches, logs, the machine id (systemd makes one on first boot), SSH host
+keys (ct-ssh-host-keys.service generates them on first boot), build leftovers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from image.chroot import allow_service_starts, leftover_mounts
+from image.context import Context
+from image.errors import ImageError
+
+# Globs relative to the rootfs; directories are emptied, files removed.
+REMOVE = (
+    "var/lib/apt/lists/*",
+    "var/cache/apt/*.bin",
+    "var/cache/apt/archives/*.deb",
+    "var/cache/debconf/*-old",
+    "var/lib/dpkg/*-old",
+    "var/cache/ldconfig/aux-cache",
+    "var/lib/systemd/random-seed",
+    "var/lib/dbus/machine-id",
+    "etc/ssh/ssh_host_*",
+    "var/log/*.log",
+    "var/log/apt/*",
+    "var/log/journal/*",
+    "root/.ansible",
+    "root/.cache",
+    "tmp/*",
+    "tmp/.*",
+    "var/tmp/*",
+)
+
+
+def clean(rootfs: Path) -> int:
+    leftovers = leftover_mounts(rootfs)
+    if leftovers:
+        raise ImageError("filesystems are still mounted in the rootfs: " + ", ".join(leftovers))
+    allow_service_starts(rootfs)
+    removed = 0
+    for pattern in REMOVE:
+        for path in rootfs.glob(pattern):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed += 1
+    # empty, not absent: systemd then writes a new id on first boot
+    (rootfs / "etc" / "machine-id").write_text("")
+    return removed
+
+
+def run_stage(ctx: Context) -> str:
+    return f"{clean(ctx.rootfs)} paths removed"

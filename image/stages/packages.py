@@ -1,0 +1,51 @@
+"""Stage 3: our own packages (.deb, installed with apt in the chroot) and the
+default configuration rendered by `ctsys --root ROOTFS apply`."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from image.chroot import mounted
+from image.context import Context
+from image.debs import build_debs
+from image.run import run
+
+
+def ctsys_command() -> list[str]:
+    beside = Path(sys.executable).parent / "ctsys"
+    return [str(beside)] if beside.is_file() else [sys.executable, "-m", "ctsys.cli"]
+
+
+def install_debs(ctx: Context, debs: list[Path]) -> None:
+    inbox = ctx.rootfs / "tmp" / "ct-debs"
+    inbox.mkdir(parents=True, exist_ok=True)
+    for deb in debs:
+        shutil.copy(deb, inbox / deb.name)
+    try:
+        with mounted(ctx.rootfs):
+            run(["chroot", ctx.rootfs, "apt-get", "install", "-y", "--no-install-recommends",
+                 *[f"/tmp/ct-debs/{d.name}" for d in debs]],
+                env={"DEBIAN_FRONTEND": "noninteractive"}, log_file=ctx.log_file)
+    finally:
+        shutil.rmtree(inbox, ignore_errors=True)
+
+
+def render_defaults(ctx: Context) -> bool:
+    """Write the default appliance document and the files rendered from it.
+    Returns False while ctsys has no `apply` command yet."""
+    argv = [*ctsys_command(), "--root", str(ctx.rootfs), "apply"]
+    probe = run([*ctsys_command(), "apply", "--help"], check=False)
+    if probe.returncode != 0:
+        ctx.progress("ctsys has no `apply` command yet: default configuration not rendered")
+        return False
+    run(argv, log_file=ctx.log_file)
+    return True
+
+
+def run_stage(ctx: Context) -> str:
+    debs = build_debs(ctx)
+    install_debs(ctx, debs)
+    rendered = render_defaults(ctx)
+    return ", ".join(d.name for d in debs) + ("" if rendered else "; no ctsys defaults")
