@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import logging
 import os
 import sys
 from typing import Any
@@ -105,8 +104,11 @@ def cli(ctx: click.Context, root: str, verbose: int) -> None:
 
     Exit status: 0 success, 1 error, 2 usage error.
     """
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if verbose:  # logging costs ~10 ms of imports: only when asked for
+        import logging
+
+        level = logging.INFO if verbose == 1 else logging.DEBUG
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     ctx.obj = Obj(os.path.abspath(root), verbose)
 
 

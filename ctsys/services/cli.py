@@ -61,22 +61,19 @@ def _toggle(obj: Obj, name: str, enabled: bool, no_apply: bool) -> None:
     )
 
 
-@service.command("enable")
-@click.argument("name", type=NAMES)
-@click.option("--no-apply", is_flag=True, help="Change the document only.")
-@click.pass_obj
-def enable(obj: Obj, name: str, no_apply: bool) -> None:
-    """Enable service NAME and start it (after `ctsys apply`, run here unless --no-apply)."""
-    _toggle(obj, name, True, no_apply)
+def _toggle_command(verb: str, enabled: bool, help_text: str) -> click.Command:
+    @click.command(verb, help=help_text)
+    @click.argument("name", type=NAMES)
+    @click.option("--no-apply", is_flag=True, help="Change the document only; run `ctsys apply` later.")
+    @click.pass_obj
+    def command(obj: Obj, name: str, no_apply: bool) -> None:
+        _toggle(obj, name, enabled, no_apply)
+
+    return command
 
 
-@service.command("disable")
-@click.argument("name", type=NAMES)
-@click.option("--no-apply", is_flag=True, help="Change the document only.")
-@click.pass_obj
-def disable(obj: Obj, name: str, no_apply: bool) -> None:
-    """Stop service NAME and keep it from starting at boot."""
-    _toggle(obj, name, False, no_apply)
+service.add_command(_toggle_command("enable", True, "Enable service NAME and start it (now, unless --no-apply)."))
+service.add_command(_toggle_command("disable", False, "Stop service NAME and keep it from starting at boot."))
 
 
 @service.command("restart")

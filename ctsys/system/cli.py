@@ -55,40 +55,29 @@ def show(obj: Obj, as_json: bool) -> None:
     emit(data, as_json, human)
 
 
-@system.command("hostname")
-@click.argument("name")
-@NO_APPLY
-@click.pass_obj
-def hostname(obj: Obj, name: str, no_apply: bool) -> None:
-    """Set the host name (letters, digits and '-'; no domain)."""
-    _set(obj, "system.hostname", "system.hostname", name, no_apply)
+# Simple settings: (command, document path, help). One generated command each.
+SETTINGS = (
+    ("hostname", "system.hostname", "Set the host name (letters, digits and '-'; no domain)."),
+    ("domain", "system.domain", "Set the DNS domain of the appliance ('' for none)."),
+    ("timezone", "system.timezone", "Set the time zone, a tz database name such as Europe/Paris (DST follows it)."),
+    ("locale", "system.locale", "Set the system locale (fr_FR.UTF-8, en_US.UTF-8, ...)."),
+    ("keyboard", "system.keyboard", "Set the console keyboard layout (fr, de, us, ...)."),
+)
 
 
-@system.command("timezone")
-@click.argument("zone")
-@NO_APPLY
-@click.pass_obj
-def timezone(obj: Obj, zone: str, no_apply: bool) -> None:
-    """Set the time zone, a tz database name such as Europe/Paris (DST follows the zone)."""
-    _set(obj, "system.timezone", "system.timezone", zone, no_apply)
+def _setting_command(name: str, path: str, help_text: str) -> click.Command:
+    @click.command(name, help=help_text)
+    @click.argument("value")
+    @NO_APPLY
+    @click.pass_obj
+    def command(obj: Obj, value: str, no_apply: bool) -> None:
+        _set(obj, path, path, value, no_apply)
+
+    return command
 
 
-@system.command("locale")
-@click.argument("locale")
-@NO_APPLY
-@click.pass_obj
-def locale(obj: Obj, locale: str, no_apply: bool) -> None:
-    """Set the system locale, e.g. fr_FR.UTF-8."""
-    _set(obj, "system.locale", "system.locale", locale, no_apply)
-
-
-@system.command("keyboard")
-@click.argument("layout")
-@NO_APPLY
-@click.pass_obj
-def keyboard(obj: Obj, layout: str, no_apply: bool) -> None:
-    """Set the console keyboard layout, e.g. fr, de, us."""
-    _set(obj, "system.keyboard", "system.keyboard", layout, no_apply)
+for _name, _path, _help in SETTINGS:
+    system.add_command(_setting_command(_name, _path, _help))
 
 
 @system.command("gui")
