@@ -24,6 +24,8 @@ class FileSpec:
     mode: int = 0o644
     when: Callable[[Appliance], bool] | None = None
     symlink: bool = False
+    # Extra template variables for this file only: one template, several files (srv-ctdata-N.mount).
+    params: tuple[tuple[str, Any], ...] = ()
 
     def target_for(self, doc: Appliance) -> str:
         return self.target(doc) if callable(self.target) else self.target

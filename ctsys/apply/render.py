@@ -40,7 +40,7 @@ def render_module(module: Module, doc: Appliance) -> dict[str, str | None]:
         if spec.when is not None and not spec.when(doc):
             out[target] = None
             continue
-        text = env.get_template(spec.template).render(context)
+        text = env.get_template(spec.template).render({**context, **dict(spec.params)})
         out[target] = text.strip() if spec.symlink else text
     return out
 
