@@ -130,9 +130,7 @@ class RecorderConfig:
         return self.state_dir / "stats.json"
 
 
-def _get(
-    data: Mapping[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any = ...
-) -> Any:
+def _get(data: Mapping[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
     if key not in data or data[key] is None:
         if default is ...:
             raise ConfigError(f"{path}.{key}", "is required")
@@ -172,9 +170,7 @@ def _stream(name: str, data: Mapping[str, Any], path: str) -> StreamConfig:
         raise ConfigError(f"{path}.url", f"scheme {scheme!r} is not rtsp or http")
     transport = _get(data, "transport", path, str, "tcp")
     if transport not in TRANSPORTS:
-        raise ConfigError(
-            f"{path}.transport", f"{transport!r} is not one of {', '.join(TRANSPORTS)}"
-        )
+        raise ConfigError(f"{path}.transport", f"{transport!r} is not one of {', '.join(TRANSPORTS)}")
     return StreamConfig(
         name=name,
         url=url,
@@ -185,9 +181,7 @@ def _stream(name: str, data: Mapping[str, Any], path: str) -> StreamConfig:
     )
 
 
-def _camera(
-    data: Mapping[str, Any], path: str, volumes: Mapping[str, VolumeConfig]
-) -> CameraConfig:
+def _camera(data: Mapping[str, Any], path: str, volumes: Mapping[str, VolumeConfig]) -> CameraConfig:
     name = _name(_get(data, "name", path, str), f"{path}.name")
     volume = _get(data, "volume", path, str)
     if volume not in volumes:
@@ -198,9 +192,7 @@ def _camera(
     streams: dict[str, StreamConfig] = {}
     for key, value in raw_streams.items():
         if not isinstance(key, str) or not STREAM_NAME_RE.match(key):
-            raise ConfigError(
-                f"{path}.streams.{key}", "a stream name is letters, digits and -, 1-16"
-            )
+            raise ConfigError(f"{path}.streams.{key}", "a stream name is letters, digits and -, 1-16")
         streams[key] = _stream(key, value, f"{path}.streams.{key}")
     first = next(iter(streams))
 
@@ -219,9 +211,7 @@ def _camera(
             stream=_get(raw, "stream", apath, str, first),
             schedule=_schedule(raw, apath),
             enabled=_get(raw, "enabled", apath, bool, True),
-            pre_alarm_mb=_range(
-                _get(raw, "pre_alarm_mb", apath, float, 8.0), 2, 128, f"{apath}.pre_alarm_mb"
-            ),
+            pre_alarm_mb=_range(_get(raw, "pre_alarm_mb", apath, float, 8.0), 2, 128, f"{apath}.pre_alarm_mb"),
             post_alarm_seconds=_range(
                 _get(raw, "post_alarm_seconds", apath, float, 30.0),
                 0,
@@ -238,9 +228,7 @@ def _camera(
         streams=streams,
         continuous=continuous,
         alarm=alarm,
-        retention_days=_range(
-            _get(data, "retention_days", path, float, 30.0), 0.001, 3650, f"{path}.retention_days"
-        ),
+        retention_days=_range(_get(data, "retention_days", path, float, 30.0), 0.001, 3650, f"{path}.retention_days"),
         enabled=_get(data, "enabled", path, bool, True),
     )
 
@@ -284,18 +272,14 @@ def parse(section: Mapping[str, Any], path: str = "cameras") -> RecorderConfig:
         volumes=volumes,
         cameras=cameras,
         http_address=_get(http, "address", f"{path}.http", str, "127.0.0.1"),
-        http_port=int(
-            _range(_get(http, "port", f"{path}.http", int, 8089), 0, 65535, f"{path}.http.port")
-        ),
+        http_port=int(_range(_get(http, "port", f"{path}.http", int, 8089), 0, 65535, f"{path}.http.port")),
         segment_seconds=_range(
             _get(section, "segment_seconds", path, float, DEFAULT_SEGMENT_SECONDS),
             2,
             3600,
             f"{path}.segment_seconds",
         ),
-        fsync_seconds=_range(
-            _get(section, "fsync_seconds", path, float, 1.0), 0.1, 60, f"{path}.fsync_seconds"
-        ),
+        fsync_seconds=_range(_get(section, "fsync_seconds", path, float, 1.0), 0.1, 60, f"{path}.fsync_seconds"),
         housekeeping_seconds=_range(
             _get(section, "housekeeping_seconds", path, float, 30.0),
             0.5,

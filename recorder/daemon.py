@@ -84,13 +84,9 @@ class Recorder:
         for camera in self.config.cameras.values():
             if camera.enabled:
                 self._start_camera(camera)
-        self.api = ApiServer(
-            self.config.http_address, self.config.http_port, self.trigger, self.stats
-        )
+        self.api = ApiServer(self.config.http_address, self.config.http_port, self.trigger, self.stats)
         self.api.start()
-        self._housekeeper = threading.Thread(
-            target=self._housekeeping, name="housekeeper", daemon=True
-        )
+        self._housekeeper = threading.Thread(target=self._housekeeping, name="housekeeper", daemon=True)
         self._housekeeper.start()
         log.info(
             "recording %d cameras; alarms on http://%s:%d",
@@ -112,9 +108,7 @@ class Recorder:
         volume = self.volumes[camera.volume]
         alarm_state = AlarmState(camera.alarm.post_alarm_seconds) if camera.alarm else None
         prealarm = (
-            PreAlarmBuffer(int(camera.alarm.pre_alarm_mb * 2**20))
-            if camera.alarm and camera.alarm.enabled
-            else None
+            PreAlarmBuffer(int(camera.alarm.pre_alarm_mb * 2**20)) if camera.alarm and camera.alarm.enabled else None
         )
         sinks: dict[str, RecordingSink] = {}
         workers = []
@@ -289,8 +283,7 @@ class Recorder:
             "pid": os.getpid(),
             "cameras": cameras,
             "volumes": {
-                n: {"path": str(v.config.path), "ok": v.healthy, "reason": v.reason}
-                for n, v in self.volumes.items()
+                n: {"path": str(v.config.path), "ok": v.healthy, "reason": v.reason} for n, v in self.volumes.items()
             },
             "alerts": [a.__dict__ for a in self.alerts],
         }

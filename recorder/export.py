@@ -149,13 +149,9 @@ def export(
                     new_part = part is None or this_layout != layout
                     if not new_part and is_video and packet.is_keyframe and part is not None:
                         too_long = (
-                            split_seconds is not None
-                            and wall - part.base >= split_seconds - CUT_TOLERANCE_SECONDS
+                            split_seconds is not None and wall - part.base >= split_seconds - CUT_TOLERANCE_SECONDS
                         )
-                        too_big = (
-                            split_bytes is not None
-                            and part.bytes + max(gop_estimate, gop_bytes) > split_bytes
-                        )
+                        too_big = split_bytes is not None and part.bytes + max(gop_estimate, gop_bytes) > split_bytes
                         new_part = too_long or too_big
                     if is_video and packet.is_keyframe:
                         gop_estimate = max(gop_estimate, gop_bytes)

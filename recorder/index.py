@@ -113,9 +113,7 @@ class Index:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            str(path), timeout=30, check_same_thread=False, isolation_level=None
-        )
+        self._db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode survives a process kill; a power cut may lose the last
@@ -290,7 +288,4 @@ class Index:
             args.append(camera)
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY start DESC LIMIT ?", [*args, limit]).fetchall()
-        return [
-            Outage(r["id"], r["camera"], r["stream"], r["start"], r["end"], r["reason"])
-            for r in rows
-        ]
+        return [Outage(r["id"], r["camera"], r["stream"], r["start"], r["end"], r["reason"]) for r in rows]

@@ -25,9 +25,7 @@ class ReindexReport:
     unreadable: list[str] = field(default_factory=list)
 
 
-def index_file(
-    index: Index, volume: str, path: Path, report: ReindexReport, known: set[str]
-) -> None:
+def index_file(index: Index, volume: str, path: Path, report: ReindexReport, known: set[str]) -> None:
     name = parse_name(path)
     if name is None:
         return

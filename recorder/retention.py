@@ -122,9 +122,7 @@ def purge_volume(
     used, total = (usage or _usage)(root)
     if total and 100.0 * used / total > threshold_percent:
         to_free = int(used - total * target_percent / 100.0)
-        plan = plan_fill_purge(
-            index.segments(volume=volume), retention_days, now, to_free, protected
-        )
+        plan = plan_fill_purge(index.segments(volume=volume), retention_days, now, to_free, protected)
         count, size = delete_segments(index, plan)
         report.filled, report.bytes = count, report.bytes + size
         if count:

@@ -77,15 +77,12 @@ class SegmentWriter:
 
     def __post_init__(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._container: Any = av.open(
-            str(self.path), "w", format="matroska", container_options=MUXER_OPTIONS
-        )
+        self._container: Any = av.open(str(self.path), "w", format="matroska", container_options=MUXER_OPTIONS)
         try:
             for key, value in self.tags.items():
                 self._container.metadata[key] = value
             self._out: dict[int, Any] = {
-                index: self._container.add_stream_from_template(stream)
-                for index, stream in self.templates.items()
+                index: self._container.add_stream_from_template(stream) for index, stream in self.templates.items()
             }
         except BaseException:
             self._container.close()

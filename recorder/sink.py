@@ -97,9 +97,7 @@ class RecordingSink:
             self._sync(sample.wall)
 
     def _open(self, sample: Sample) -> SegmentWriter:
-        path = segment_path(
-            self.volume.config.path, self.camera, self.stream, self.kind, sample.wall
-        )
+        path = segment_path(self.volume.config.path, self.camera, self.stream, self.kind, sample.wall)
         writer = SegmentWriter(
             path,
             self.templates,
@@ -153,9 +151,7 @@ class RecordingSink:
             _unlink(writer)
             self.index.delete_segment(self.segment_id)
             return
-        self.index.update_progress(
-            self.segment_id, writer.end_wall, size, writer.keyframes, complete=True
-        )
+        self.index.update_progress(self.segment_id, writer.end_wall, size, writer.keyframes, complete=True)
         self.segments_written += 1
         self.bytes_written += size
 

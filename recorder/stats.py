@@ -34,9 +34,7 @@ class StreamStats:
 
     WINDOW_SECONDS = 5.0
 
-    def on_packet(
-        self, now: float, size: int, is_video: bool, keyframe: bool, corrupt: bool
-    ) -> None:
+    def on_packet(self, now: float, size: int, is_video: bool, keyframe: bool, corrupt: bool) -> None:
         self.packets += 1
         self.bytes += size
         if corrupt:

@@ -43,9 +43,7 @@ class StreamTimeline:
         self.last_delta = self.default_delta
         self.discontinuities = 0
 
-    def stamp(
-        self, pts: int | None, dts: int | None, duration: int | None = None
-    ) -> Stamped | None:
+    def stamp(self, pts: int | None, dts: int | None, duration: int | None = None) -> Stamped | None:
         """Sanitised timestamps, or None for a packet to skip (no timestamp before any)."""
         source = dts if dts is not None else pts
         if source is None:
@@ -55,11 +53,7 @@ class StreamTimeline:
             self.last_out = out
             return Stamped(out, out, False)
         # Keep the source's pts-dts reordering offset (B-frames) when it is sane.
-        offset = (
-            pts - dts
-            if pts is not None and dts is not None and 0 <= pts - dts <= self.max_gap
-            else 0
-        )
+        offset = pts - dts if pts is not None and dts is not None and 0 <= pts - dts <= self.max_gap else 0
         broken = False
         if self.last_in is None or self.last_out is None:
             out = source

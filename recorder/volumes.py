@@ -47,9 +47,7 @@ class VolumeState:
         if healthy:
             log.warning("volume %s is back: its cameras resume", self.name)
         else:
-            log.error(
-                "ALERT volume %s unavailable: %s; its cameras stop recording", self.name, reason
-            )
+            log.error("ALERT volume %s unavailable: %s; its cameras stop recording", self.name, reason)
         return True
 
     def usage_percent(self) -> float:
