@@ -79,7 +79,8 @@ def set_value(doc: Appliance, path: str, value: Any) -> Appliance:
     last = parts[-1]
     if isinstance(last, int):
         if not isinstance(node, list) or last > len(node):
-            raise CtsysError(f"{walked}[{last}]: no such element (append with index {len(node) if isinstance(node, list) else 0})")
+            size = len(node) if isinstance(node, list) else 0
+            raise CtsysError(f"{walked}[{last}]: no such element (append with index {size})")
         if last == len(node):
             node.append(value)
         else:
