@@ -96,7 +96,9 @@ def apply_cmd(
                 "sections": m.sections,
                 "services": m.services,
                 "after": m.after,
-                "files": [f.target if isinstance(f.target, str) else f.template for f in m.files],
+                "files": "per document" if callable(m.files) else [
+                    f.target if isinstance(f.target, str) else f.template for f in m.files
+                ],
             }
             for m in mods
         ]

@@ -96,7 +96,7 @@ def dirty_reasons(module: Module, doc: Appliance, state: ApplyState, root: Path)
 
 
 def _symlinks(module: Module, doc: Appliance) -> set[str]:
-    return {s.target_for(doc) for s in module.files if s.symlink}
+    return {s.target_for(doc) for s in module.file_specs(doc) if s.symlink}
 
 
 def plan_changes(
@@ -223,7 +223,7 @@ class Engine:
             return Outcome(module.name, "unchanged")
         outcome = Outcome(module.name, "applied", reasons)
         changes: list[FileChange] = []
-        modes = {s.target_for(doc): s.mode for s in module.files}
+        modes = {s.target_for(doc): s.mode for s in module.file_specs(doc)}
         links = _symlinks(module, doc)
         try:
             rendered, changes = plan_changes(module, doc, state, self.root)

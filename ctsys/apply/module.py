@@ -56,10 +56,15 @@ class ApplyContext:
 class Module:
     name: str
     sections: tuple[str, ...]
-    files: tuple[FileSpec, ...] = ()
+    # A fixed tuple, or a function of the document for files that come and go with it
+    # (one mount unit per data volume, one file per interface...).
+    files: tuple[FileSpec, ...] | Callable[[Appliance], tuple[FileSpec, ...]] = ()
     services: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
     description: str = ""
     context: Callable[[Appliance], dict[str, Any]] | None = None
     check: Callable[[StagedFiles], None] | None = None
     activate: Callable[[ApplyContext], None] | None = None
+
+    def file_specs(self, doc: Appliance) -> tuple[FileSpec, ...]:
+        return self.files(doc) if callable(self.files) else self.files

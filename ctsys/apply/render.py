@@ -35,7 +35,7 @@ def render_module(module: Module, doc: Appliance) -> dict[str, str | None]:
     if module.context is not None:
         context.update(module.context(doc))
     out: dict[str, str | None] = {}
-    for spec in module.files:
+    for spec in module.file_specs(doc):
         target = spec.target_for(doc)
         if spec.when is not None and not spec.when(doc):
             out[target] = None
@@ -45,10 +45,10 @@ def render_module(module: Module, doc: Appliance) -> dict[str, str | None]:
     return out
 
 
-def template_digest(module: Module) -> str:
+def template_digest(module: Module, doc: Appliance) -> str:
     env = environment()
     h = hashlib.sha256()
-    for spec in module.files:
+    for spec in module.file_specs(doc):
         assert env.loader is not None
         source, _, _ = env.loader.get_source(env, spec.template)
         h.update(spec.template.encode() + b"\0" + source.encode() + b"\0")
@@ -62,5 +62,5 @@ def input_digests(module: Module, doc: Appliance) -> dict[str, str]:
         section: hashlib.sha256(json.dumps(data.get(section), sort_keys=True).encode()).hexdigest()
         for section in module.sections
     }
-    digests["(templates)"] = template_digest(module)
+    digests["(templates)"] = template_digest(module, doc)
     return digests

@@ -158,3 +158,21 @@ def test_live_apply_reloads_services_in_order_and_restores_on_failure(tmp_path: 
 def test_unknown_only_module_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CtsysError, match="unknown apply module"):
         Engine(tmp_path, [mod("host")], live=False).apply(document.defaults(), only=("nope",))
+
+
+def test_files_can_depend_on_the_document(tmp_path: Path) -> None:
+    """One template, one file per element: the set of files follows the document."""
+
+    def per_key(doc: document.Appliance) -> tuple[FileSpec, ...]:
+        return tuple(
+            FileSpec(f"/etc/keys/{i}", "etc/hostname.j2", params=(("index", i),))
+            for i in range(len(doc.system.admin.authorized_keys))
+        )
+
+    engine = Engine(tmp_path, [mod("keys", files=per_key)], live=False)
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHhQ0 me"
+    doc = edit.set_value(document.defaults(), "system.admin.authorized_keys", [key, key + "2"])
+    engine.apply(doc)
+    assert sorted(p.name for p in (tmp_path / "etc/keys").iterdir()) == ["0", "1"]
+    engine.apply(edit.set_value(doc, "system.admin.authorized_keys", [key]))
+    assert sorted(p.name for p in (tmp_path / "etc/keys").iterdir()) == ["0"]
