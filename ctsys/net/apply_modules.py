@@ -1,0 +1,140 @@
+"""Apply modules of the network area, in order:
+
+net-guard (arm the timed rollback) -> network (netplan, sysctl) -> firewall (nftables)
+-> shaping (tc) -> relay (nginx forwards and camera proxy) -> net-record (what is in effect).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from ctsys.apply.module import ApplyContext, FileSpec, Module, StagedFiles
+from ctsys.config.document import Appliance
+from ctsys.errors import CtsysError
+from ctsys.net import activate, firewall, netplan, relay, rollback, shaping
+from ctsys.net.host import NetHost
+from ctsys.run import run
+
+NET_SECTIONS = ("network", "services")
+
+
+def _live(step: Callable[[Path, Appliance, NetHost], None]) -> Callable[[ApplyContext], None]:
+    def activate_step(ctx: ApplyContext) -> None:
+        step(Path(ctx.root), ctx.doc, NetHost.current())
+
+    activate_step.__name__ = step.__name__
+    return activate_step
+
+
+def _arm(root: Path, doc: Appliance, host: NetHost) -> None:
+    rollback.arm(root, doc.network.rollback_seconds, host)
+
+
+def check_netplan(staged: StagedFiles) -> None:
+    """`netplan generate` on the staged tree: netplan's own parser and networkd renderer."""
+    run(["netplan", "generate", "--root-dir", str(staged.root)])
+
+
+def check_nftables(staged: StagedFiles) -> None:
+    run(["nft", "-c", "-f", str(staged.path(firewall.NFTABLES_FILE))])
+
+
+def check_nginx(staged: StagedFiles) -> None:
+    """`nginx -t` on the staged files, with a throw-away certificate in place of the real one."""
+    if all(content is None for content in staged.files.values()):
+        return
+    if shutil.which("nginx") is None and shutil.which("nginx", path="/usr/sbin") is None:
+        raise CtsysError("cannot check the relay configuration: nginx is not installed",
+                         hint="apt-get install nginx-light libnginx-mod-stream")
+    from ctsys.cert.tls import self_signed
+
+    tls = staged.path(relay.CERT_FILE)
+    self_signed(tls, staged.path(relay.KEY_FILE), "check.invalid", days=1)
+    run_dir = staged.root / "run"
+    conf = relay.wrapper_config(staged.root, run_dir)
+    run(["nginx", "-t", "-q", "-e", str(run_dir / "error.log"), "-c", str(conf)])
+
+
+def _netplan_context(doc: Appliance) -> dict[str, object]:
+    return {"netplan_yaml": netplan.render_netplan(doc)}
+
+
+def _record_context(doc: Appliance) -> dict[str, object]:
+    return {"snapshot": rollback.snapshot_text(doc)}
+
+
+MODULES = [
+    Module(
+        name="net-guard",
+        sections=NET_SECTIONS,
+        description="arm the timed rollback before a network change (ctsys net confirm)",
+        files=(
+            FileSpec("/etc/systemd/system/ctsys-net-rollback.service",
+                     "etc/systemd/system/ctsys-net-rollback.service.j2"),
+            FileSpec("/etc/systemd/system/ctsys-net-rollback.timer",
+                     "etc/systemd/system/ctsys-net-rollback.timer.j2"),
+        ),
+        activate=_live(_arm),
+        after=("system",),
+    ),
+    Module(
+        name="network",
+        sections=("network",),
+        description="interfaces, bonds, VLANs, DNS (netplan, networkd); IP forwarding off",
+        files=(
+            FileSpec(netplan.NETPLAN_FILE, "etc/netplan/60-ctsys.yaml.j2", mode=0o600),
+            FileSpec(firewall.SYSCTL_FILE, "etc/sysctl.d/60-ctsys-net.conf.j2"),
+        ),
+        context=lambda doc: {**_netplan_context(doc), **firewall.context(doc)},
+        check=check_netplan,
+        activate=_live(activate.activate_network),
+        after=("net-guard",),
+    ),
+    Module(
+        name="firewall",
+        sections=NET_SECTIONS,
+        description="nftables: default drop, zones from interface roles",
+        files=(FileSpec(firewall.NFTABLES_FILE, "etc/nftables.conf.j2", mode=0o755),),
+        context=firewall.context,
+        check=check_nftables,
+        activate=_live(activate.activate_firewall),
+        after=("network",),
+    ),
+    Module(
+        name="shaping",
+        sections=("network",),
+        description="bandwidth caps (tc HTB), replayed at boot",
+        files=(
+            FileSpec(shaping.SHAPING_FILE, "etc/ctsys/net/shaping.tc.j2"),
+            FileSpec(shaping.SHAPING_UNIT, "etc/systemd/system/ctsys-net-shaping.service.j2"),
+        ),
+        context=shaping.context,
+        activate=_live(activate.activate_shaping),
+        after=("network",),
+    ),
+    Module(
+        name="relay",
+        sections=NET_SECTIONS,
+        description="port forwards and camera admin proxy (nginx)",
+        files=(
+            FileSpec(relay.STREAM_FILE, "etc/nginx/modules-enabled/90-ctsys-forward.conf.j2",
+                     when=relay.has_forwards),
+            FileSpec(relay.PROXY_FILE, "etc/nginx/conf.d/ctsys-camera-proxy.conf.j2", when=relay.has_proxies),
+            FileSpec(relay.HTPASSWD_FILE, "etc/nginx/ctsys-proxy.htpasswd.j2", mode=0o640, when=relay.has_auth),
+        ),
+        context=relay.context,
+        check=check_nginx,
+        activate=_live(activate.activate_relay),
+        after=("firewall",),
+    ),
+    Module(
+        name="net-record",
+        sections=NET_SECTIONS,
+        description="record the network configuration in effect (the rollback snapshot)",
+        files=(FileSpec(rollback.APPLIED_FILE, "var/lib/ctsys/net/applied.yaml.j2", mode=0o600),),
+        context=_record_context,
+        after=("relay", "shaping"),
+    ),
+]

@@ -1,0 +1,161 @@
+"""`ctsys net forward ...` and `ctsys net proxy ...`: relays through nginx, no routing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ctsys.cli import Obj
+from ctsys.output import emit, json_option, table
+
+
+def _change(obj: Obj, action: str, mutate: Any, force: bool, no_apply: bool) -> None:
+    from ctsys.net.change import change
+
+    change(obj, action, mutate, force, not no_apply)
+
+
+def _target(text: str) -> tuple[str, int]:
+    """'192.168.1.5:554' or '[fd00::5]:554' -> (address, port)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit():
+        raise click.BadParameter(f"{text!r} is not ADDRESS:PORT")
+    return host.strip("[]"), int(port)
+
+
+@click.group()
+def forward() -> None:
+    """Port forwards: a server port relayed by nginx to a device on another network.
+
+    The kernel does not route: nginx (stream module) accepts the connection and
+    opens its own towards the device, so networks stay isolated.
+    """
+
+
+@forward.command("add")
+@click.argument("name")
+@click.option("--port", type=int, required=True, help="Port the appliance listens on.")
+@click.option("--to", "to", required=True, metavar="ADDRESS:PORT", help="The device to reach.")
+@click.option("--udp", is_flag=True, help="Relay UDP instead of TCP.")
+@click.option("--allow-from", multiple=True, type=click.Choice(["management", "cameras", "corporate"]),
+              help="Roles that may use the forward (default: corporate, management).")
+@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
+@click.option("--no-apply", is_flag=True, help="Only change the document.")
+@click.pass_obj
+def forward_add(obj: Obj, name: str, port: int, to: str, udp: bool, allow_from: tuple[str, ...],
+                force: bool, no_apply: bool) -> None:
+    """Add (or replace) forward NAME: appliance PORT -> ADDRESS:PORT.
+
+    Example: ctsys net forward add cam7-rtsp --port 8554 --to 192.168.50.17:554
+    """
+    address, target_port = _target(to)
+
+    def mutate(net: dict[str, Any]) -> None:
+        entry: dict[str, Any] = {"name": name, "port": port, "protocol": "udp" if udp else "tcp",
+                                 "target": address, "target_port": target_port}
+        if allow_from:
+            entry["allow_from"] = list(allow_from)
+        net["forwards"] = [f for f in net["forwards"] if f["name"] != name] + [entry]
+
+    _change(obj, "net.forward.add", mutate, force, no_apply)
+
+
+@forward.command("list")
+@json_option
+@click.pass_obj
+def forward_list(obj: Obj, as_json: bool) -> None:
+    """List the forwards. JSON: [{name, port, protocol, target, target_port, allow_from}]."""
+    from ctsys.config.store import ConfigStore
+
+    forwards = ConfigStore(obj.root).load().network.forwards
+    emit(forwards, as_json, lambda fs: table(
+        [(f.name, f"{f.port}/{f.protocol}", f"{f.target}:{f.target_port}", ",".join(f.allow_from)) for f in fs],
+        ["name", "port", "target", "allowed from"]))
+
+
+@forward.command("remove")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
+@click.option("--no-apply", is_flag=True, help="Only change the document.")
+@click.pass_obj
+def forward_remove(obj: Obj, name: str, force: bool, no_apply: bool) -> None:
+    """Remove forward NAME."""
+    from ctsys.net.change import find
+
+    def mutate(net: dict[str, Any]) -> None:
+        net["forwards"].remove(find(net["forwards"], name, "forward"))
+
+    _change(obj, "net.forward.remove", mutate, force, no_apply)
+
+
+@click.group()
+def proxy() -> None:
+    """Camera admin proxy: each camera's web page over HTTPS, one appliance port per camera.
+
+    nginx presents the appliance certificate (`ctsys cert`) and can ask for a
+    login (basic auth) before passing the request to the camera's HTTP port.
+    """
+
+
+@proxy.command("add")
+@click.argument("name")
+@click.option("--port", type=int, required=True, help="HTTPS port of the appliance for this camera.")
+@click.option("--camera", required=True, metavar="ADDRESS[:PORT]", help="Camera address (port 80 by default).")
+@click.option("--auth-user", metavar="USER", help="Ask for this user (basic auth); prompts for the password.")
+@click.option("--auth-password", metavar="PASSWORD", help="Password for --auth-user (prompted when omitted).")
+@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
+@click.option("--no-apply", is_flag=True, help="Only change the document.")
+@click.pass_obj
+def proxy_add(obj: Obj, name: str, port: int, camera: str, auth_user: str | None, auth_password: str | None,
+              force: bool, no_apply: bool) -> None:
+    """Add (or replace) proxy NAME: https://APPLIANCE:PORT/ -> http://CAMERA/.
+
+    Example: ctsys net proxy add cam7 --port 8447 --camera 192.168.50.17 --auth-user viewer
+    """
+    from ctsys.run import run
+
+    address, camera_port = (_target(camera) if camera.count(":") == 1 or camera.startswith("[") else (camera, 80))
+    auth = None
+    if auth_user:
+        password = auth_password or click.prompt(f"password for {auth_user}", hide_input=True,
+                                                 confirmation_prompt=True)
+        # openssl reads the password on stdin so it never shows in the process list.
+        digest = run(["openssl", "passwd", "-6", "-stdin"], input=password + "\n").stdout.strip()
+        auth = {"user": auth_user, "password_hash": digest}
+
+    def mutate(net: dict[str, Any]) -> None:
+        entry: dict[str, Any] = {"name": name, "port": port, "camera": address, "camera_port": camera_port}
+        if auth:
+            entry["auth"] = auth
+        net["proxies"] = [p for p in net["proxies"] if p["name"] != name] + [entry]
+
+    _change(obj, "net.proxy.add", mutate, force, no_apply)
+
+
+@proxy.command("list")
+@json_option
+@click.pass_obj
+def proxy_list(obj: Obj, as_json: bool) -> None:
+    """List the camera proxies. JSON: [{name, port, camera, camera_port, auth, allow_from}] (hash included)."""
+    from ctsys.config.store import ConfigStore
+
+    proxies = ConfigStore(obj.root).load().network.proxies
+    emit(proxies, as_json, lambda ps: table(
+        [(p.name, p.port, f"{p.camera}:{p.camera_port}", p.auth.user if p.auth else "-") for p in ps],
+        ["name", "https port", "camera", "login"]))
+
+
+@proxy.command("remove")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
+@click.option("--no-apply", is_flag=True, help="Only change the document.")
+@click.pass_obj
+def proxy_remove(obj: Obj, name: str, force: bool, no_apply: bool) -> None:
+    """Remove camera proxy NAME."""
+    from ctsys.net.change import find
+
+    def mutate(net: dict[str, Any]) -> None:
+        net["proxies"].remove(find(net["proxies"], name, "proxy"))
+
+    _change(obj, "net.proxy.remove", mutate, force, no_apply)

@@ -1,0 +1,102 @@
+"""Port forwards (nginx stream) and the camera admin proxy (nginx https), no routing involved.
+
+The files are rendered with the appliance paths (/etc/...). `wrapper_config`
+builds a stand-alone nginx.conf that includes them from another root, which is
+how the staged files are checked (`nginx -t`) and how integration tests run
+nginx inside a network namespace.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+from ctsys.config.document import Appliance
+
+STREAM_FILE = "/etc/nginx/modules-enabled/90-ctsys-forward.conf"
+PROXY_FILE = "/etc/nginx/conf.d/ctsys-camera-proxy.conf"
+HTPASSWD_FILE = "/etc/nginx/ctsys-proxy.htpasswd"
+STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
+CERT_FILE = "/etc/ctsys/tls/appliance.crt"
+KEY_FILE = "/etc/ctsys/tls/appliance.key"
+
+
+def upstream(address: str, port: int) -> str:
+    return f"[{address}]:{port}" if ipaddress.ip_address(address).version == 6 else f"{address}:{port}"
+
+
+def htpasswd_lines(doc: Appliance) -> list[str]:
+    seen: dict[str, str] = {}
+    for proxy in doc.network.proxies:
+        if proxy.auth is not None:
+            seen.setdefault(proxy.auth.user, proxy.auth.password_hash)
+    return [f"{user}:{digest}" for user, digest in sorted(seen.items())]
+
+
+def context(doc: Appliance) -> dict[str, object]:
+    return {
+        "forwards": doc.network.forwards,
+        "proxies": doc.network.proxies,
+        "upstream": upstream,
+        "htpasswd": htpasswd_lines(doc),
+        "cert": CERT_FILE,
+        "key": KEY_FILE,
+        "htpasswd_file": HTPASSWD_FILE,
+    }
+
+
+def has_forwards(doc: Appliance) -> bool:
+    return bool(doc.network.forwards)
+
+
+def has_proxies(doc: Appliance) -> bool:
+    return bool(doc.network.proxies)
+
+
+def has_auth(doc: Appliance) -> bool:
+    return any(p.auth for p in doc.network.proxies)
+
+
+def rooted(text: str, root: Path) -> str:
+    """The configuration with its /etc/ paths moved under `root` (for checks and tests)."""
+    return text.replace(" /etc/", f" {root}/etc/")
+
+
+def wrapper_config(files_root: Path, run_dir: Path, cert_root: Path | None = None) -> Path:
+    """Write run_dir/nginx.conf that loads our files from files_root; return its path.
+
+    cert_root: where etc/ctsys/tls lives (defaults to files_root).
+    """
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cert_root = cert_root or files_root
+    parts = [
+        f"load_module {STREAM_MODULE};",
+        f"pid {run_dir}/nginx.pid;",
+        f"error_log {run_dir}/error.log;",
+        "worker_processes 1;",
+        "events { worker_connections 256; }",
+    ]
+    stream = files_root / STREAM_FILE.lstrip("/")
+    if stream.exists():
+        copy = run_dir / "stream.conf"
+        copy.write_text(rooted(stream.read_text(), files_root))
+        parts.append(f"include {copy};")
+    http = [
+        f"access_log {run_dir}/access.log;",
+        f"client_body_temp_path {run_dir}/body;",
+        f"proxy_temp_path {run_dir}/proxy;",
+        f"fastcgi_temp_path {run_dir}/fastcgi;",
+        f"uwsgi_temp_path {run_dir}/uwsgi;",
+        f"scgi_temp_path {run_dir}/scgi;",
+    ]
+    proxy = files_root / PROXY_FILE.lstrip("/")
+    if proxy.exists():
+        copy = run_dir / "proxy.conf"
+        text = proxy.read_text().replace(f" {CERT_FILE}", f" {cert_root}{CERT_FILE}")
+        text = text.replace(f" {KEY_FILE}", f" {cert_root}{KEY_FILE}")
+        copy.write_text(rooted(text, files_root))
+        http.append(f"include {copy};")
+    parts.append("http {\n    " + "\n    ".join(http) + "\n}")
+    conf = run_dir / "nginx.conf"
+    conf.write_text("\n".join(parts) + "\n")
+    return conf

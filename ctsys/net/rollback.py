@@ -1,0 +1,152 @@
+"""Timed rollback of network changes: snapshot, arm, confirm, revert.
+
+- `net-record` (the last network apply module) renders var/lib/ctsys/net/applied.yaml:
+  the `network` and `services` sections that are in effect.
+- `net-guard` (the first one) arms the rollback before anything changes: it keeps
+  that file as the snapshot in pending.json and starts ctsys-net-rollback.timer.
+  The timer, not a thread, reverts: killing ctsys does not stop it.
+- `ctsys net confirm` from a new connection stops the timer and drops the snapshot.
+- `revert()` puts the snapshot's sections back into the document, then renders and
+  activates the network modules again. It is a plain function, so tests run it in a
+  namespace without systemd; the timer calls it through `ctsys net rollback --expired`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ctsys.config import document
+from ctsys.config.document import Appliance
+from ctsys.errors import CtsysError
+from ctsys.fsutil import remove_durable, under_root, write_atomic
+from ctsys.net.host import NetHost
+from ctsys.run import run
+
+log = logging.getLogger("ctsys.net.rollback")
+
+APPLIED_FILE = "/var/lib/ctsys/net/applied.yaml"
+PENDING_FILE = "/var/lib/ctsys/net/pending.json"
+TIMER = "ctsys-net-rollback.timer"
+SECTIONS = ("network", "services")
+# Set while a revert runs, so re-applying the snapshot does not arm a new rollback.
+_reverting = False
+
+
+@dataclass
+class Pending:
+    snapshot: str  # YAML of the sections in effect before the change
+    armed_at: float
+    deadline: float
+    session: str  # SSH_CONNECTION of the session that made the change ("" if local)
+    seconds: int
+
+    def remaining(self, now: float | None = None) -> float:
+        return max(0.0, self.deadline - (time.time() if now is None else now))
+
+
+def snapshot_text(doc: Appliance) -> str:
+    data = document.to_data(doc)
+    return yaml.safe_dump({k: data[k] for k in SECTIONS}, sort_keys=False)
+
+
+def load_pending(root: Path) -> Pending | None:
+    path = under_root(root, PENDING_FILE)
+    try:
+        return Pending(**json.loads(path.read_text()))
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError) as exc:
+        raise CtsysError(f"{path} is damaged ({exc})", hint="inspect it, then remove it to drop the rollback") from None
+
+
+def _save(root: Path, pending: Pending) -> None:
+    write_atomic(under_root(root, PENDING_FILE), json.dumps(asdict(pending)) + "\n", 0o600)
+
+
+def arm(root: Path, seconds: int, host: NetHost, session: str | None = None) -> Pending | None:
+    """Snapshot what is in effect and start the countdown; None when nothing was applied yet.
+
+    A second change before the confirmation keeps the first snapshot (the last known
+    good state) and restarts the countdown.
+    """
+    if _reverting:
+        return None
+    if session is None:
+        session = os.environ.get("SSH_CONNECTION", "")
+    now = time.time()
+    pending = load_pending(root)
+    if pending is None:
+        applied = under_root(root, APPLIED_FILE)
+        if not applied.exists():
+            log.warning("no applied network configuration yet: this change cannot be rolled back")
+            return None
+        pending = Pending(applied.read_text(), now, now + seconds, session, seconds)
+    else:
+        pending.deadline, pending.seconds, pending.session = now + seconds, seconds, session
+    _save(root, pending)
+    if host.systemd:
+        run(["systemctl", "daemon-reload"])
+        run(["systemctl", "restart", TIMER])
+    return pending
+
+
+def confirm(root: Path, host: NetHost, session: str | None = None) -> Pending:
+    """Keep the change. Refused from the session that made it: a new one proves access."""
+    pending = load_pending(root)
+    if pending is None:
+        raise CtsysError("no network change is waiting for confirmation")
+    if session is None:
+        session = os.environ.get("SSH_CONNECTION", "")
+    if pending.session and session == pending.session:
+        client = pending.session.split()[0]
+        raise CtsysError(
+            f"confirm from a new connection: this is the SSH session ({client}) that made the change",
+            hint="open a second SSH session to the appliance and run `ctsys net confirm` there",
+        )
+    if host.systemd:
+        run(["systemctl", "stop", TIMER], check=False)
+    remove_durable(under_root(root, PENDING_FILE))
+    return pending
+
+
+def revert(root: Path, host: NetHost, expired_only: bool = False) -> Pending | None:
+    """Put the snapshot back: document sections, files, kernel state. None if nothing pending."""
+    global _reverting
+    from ctsys.apply.engine import Engine
+    from ctsys.config.store import ConfigStore
+    from ctsys.net.apply_modules import MODULES
+
+    pending = load_pending(root)
+    if pending is None:
+        return None
+    if expired_only and pending.remaining() > 1.0:
+        log.info("rollback not due yet (%.0f s left)", pending.remaining())
+        return None
+    snapshot: dict[str, Any] = yaml.safe_load(pending.snapshot) or {}
+    store = ConfigStore(root)
+    _reverting = True
+    try:
+        with store.transaction() as t:
+            data = document.to_data(t.doc)
+            data.update({k: v for k, v in snapshot.items() if k in SECTIONS})
+            restored = document.validate(data)
+            t.commit(restored, "ctsys net rollback", summary="network change not confirmed: rolled back")
+            engine = Engine(root, list(MODULES), live=True)
+            outcomes = engine.apply(restored, force=True)
+        failed = [o for o in outcomes if o.status in ("failed", "skipped")]
+        if failed:
+            raise CtsysError("rollback incomplete: " + "; ".join(f"{o.module}: {o.error}" for o in failed))
+    finally:
+        _reverting = False
+    remove_durable(under_root(root, PENDING_FILE))
+    if host.systemd:
+        run(["systemctl", "stop", TIMER], check=False)
+    return pending
