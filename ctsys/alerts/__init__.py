@@ -109,8 +109,31 @@ def raise_alert(
     return alert, failed
 
 
+def _from_journal() -> list[Alert]:
+    out = run(["journalctl", "--no-pager", "-o", "json", "SYSLOG_IDENTIFIER=ctsys-alert"], timeout=60).stdout
+    alerts = []
+    for line in out.splitlines():
+        try:
+            e = json.loads(line)
+            alerts.append(
+                Alert(
+                    e["CTSYS_ALERT_TIME"],
+                    e["CTSYS_ALERT_KIND"],
+                    e["CTSYS_ALERT_STATE"],
+                    e["CTSYS_ALERT_SEVERITY"],
+                    e["CTSYS_ALERT_SUBJECT"],
+                    e["CTSYS_ALERT_MESSAGE"],
+                )
+            )
+        except (ValueError, KeyError):
+            continue
+    return alerts
+
+
 def recorded(root: str) -> list[Alert]:
-    """Alerts from the fallback file (the journal is read with journalctl)."""
+    """Every recorded alert, oldest first: from the journal, or from the fallback file."""
+    if root == "/" and os.path.exists(JOURNAL_SOCKET):
+        return _from_journal()
     path = Path(root) / FALLBACK
     if not path.exists():
         return []

@@ -57,6 +57,13 @@ class AdminAccount(Section):
         return value
 
 
+class LogSettings(Section):
+    retention_days: int = Field(
+        365, ge=7, le=3650, description="Keep journals, action and alert logs this many days (the seed: up to a year)."
+    )
+    journal_max_mb: int = Field(2048, ge=64, le=1048576, description="Cap of the systemd journal on disk, in MiB.")
+
+
 class SystemSection(Section):
     hostname: Hostname = Field("ct-server", description="Host name (without domain).")
     domain: str = Field("", description="DNS domain of the appliance, empty for none.")
@@ -64,6 +71,7 @@ class SystemSection(Section):
     locale: str = Field("en_US.UTF-8", description="System locale (LANG).")
     keyboard: str = Field("us", description="Console keyboard layout (XKBLAYOUT).")
     admin: AdminAccount = Field(default_factory=AdminAccount)
+    logs: LogSettings = Field(default_factory=LogSettings)
 
     @field_validator("locale")
     @classmethod
