@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "service": ("ctsys.services.cli:service", "Appliance services: list, enable, disable, restart."),
     "smart": ("ctsys.storage.cli:smart", "SMART health of disks: show, test."),
     "snmp": ("ctsys.snmp.cli:snmp", "SNMP agent: communities, v3 users, notifications."),
+    "stats": ("ctsys.stats.cli:stats", "Statistics kept a year: load, memory, disk fill, link rates."),
     "status": ("ctsys.status.cli:status", "Summary of the appliance: uptime, load, memory, services."),
     "storage": ("ctsys.storage.cli:storage", "Data volumes: fill dashboard, adopt after reinstall."),
     "system": ("ctsys.system.cli:system", "Hostname, time zone, locale, admin account, GUI."),
