@@ -157,3 +157,61 @@ def admin_password(obj: Obj, password_hash: str | None, no_apply: bool) -> None:
             raise CtsysError("system.admin.password: must be at least 8 characters")
         password_hash = run(["openssl", "passwd", "-6", "-stdin"], input=password + "\n").stdout.strip()
     _set(obj, "system.admin.password", "system.admin.password_hash", password_hash, no_apply)
+
+
+@system.command("factory-reset")
+@click.option("--reset-network", is_flag=True, help="Also reset the network (you may lose this SSH session).")
+@click.option("--drop-admin-keys", is_flag=True, help="Also remove the administrator's SSH keys.")
+@click.option("--confirm", "confirmation", metavar="HOSTNAME", help="Type the host name here instead of at the prompt.")
+@click.pass_obj
+def factory_reset(obj: Obj, reset_network: bool, drop_admin_keys: bool, confirmation: str | None) -> None:
+    """Put the configuration back to factory defaults, then apply it.
+
+    Recordings and data volumes are kept (the storage section is not reset);
+    the network and the administrator's SSH keys are kept unless asked. The
+    previous document stays in the history: `ctsys config rollback N` undoes it.
+    """
+    from ctsys.config.change import change_document
+    from ctsys.config.store import ConfigStore
+    from ctsys.errors import CtsysError
+    from ctsys.system.reset import factory_document
+
+    hostname = ConfigStore(obj.root).load().system.hostname
+    if confirmation is None:
+        confirmation = click.prompt(f"This resets the configuration of {hostname}. Type its host name to confirm")
+    if confirmation != hostname:
+        raise CtsysError(f"confirmation {confirmation!r} does not match the host name {hostname!r}: nothing changed")
+    change_document(
+        obj,
+        "system.factory-reset",
+        lambda doc: factory_document(doc, keep_network=not reset_network, keep_admin_keys=not drop_admin_keys),
+    )
+
+
+def _power(obj: Obj, verb: str, yes: bool) -> None:
+    from ctsys import journal
+    from ctsys.errors import CtsysError
+    from ctsys.run import run
+
+    if not obj.live:
+        raise CtsysError(f"{verb} acts on the running system; it has no meaning with --root")
+    if not yes:
+        click.confirm(f"{verb} the appliance now? Recording stops until it is back", abort=True)
+    journal.record(obj.root, f"system.{verb}", "ok")
+    run(["systemctl", verb])
+
+
+@system.command("reboot")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def reboot(obj: Obj, yes: bool) -> None:
+    """Restart the appliance (asks first; recording stops until it is back)."""
+    _power(obj, "reboot", yes)
+
+
+@system.command("poweroff")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def poweroff(obj: Obj, yes: bool) -> None:
+    """Shut the appliance down (asks first)."""
+    _power(obj, "poweroff", yes)
