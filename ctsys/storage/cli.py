@@ -7,8 +7,11 @@ from typing import Any
 import click
 
 from ctsys.cli import Obj
+from ctsys.config.document import Appliance
+from ctsys.errors import CtsysError
 from ctsys.output import emit, json_option, table
 from ctsys.storage import human_size
+from ctsys.storage.changes import change_storage, load, with_storage
 
 
 def _mounts(disk: Any) -> str:
@@ -59,13 +62,181 @@ def disk_list(smart: bool, include_loop: bool, as_json: bool) -> None:
 
     def human(items: list[Any]) -> str:
         rows = [
-            (d.path, human_size(d.size), d.kind, d.transport or "-", d.model or "-", d.serial or "-",
-             d.role, _smart_cell(d), _mounts(d))
+            (
+                d.path,
+                human_size(d.size),
+                d.kind,
+                d.transport or "-",
+                d.model or "-",
+                d.serial or "-",
+                d.role,
+                _smart_cell(d),
+                _mounts(d),
+            )
             for d in items
         ]
         return table(rows, ["name", "size", "kind", "tran", "model", "serial", "role", "smart", "mounted"])
 
     emit(disks, as_json, human)
+
+
+def _progress(step: int, total: int, text: str) -> None:
+    click.echo(f"[{step}/{total}] {text}" if step else f"      {text}")
+
+
+def _confirm_serial(disk_obj: Any, force: bool, serial: str | None) -> str | None:
+    """With --force and no --serial on a terminal, ask for the serial to be typed back."""
+    import sys
+
+    if force and serial is None and sys.stdin.isatty():
+        return str(
+            click.prompt(f"type the serial number of {disk_obj.path} to confirm", default="", show_default=False)
+        )
+    return serial
+
+
+@disk.command("format")
+@click.argument("disk_name", metavar="DISK")
+@click.option(
+    "--fs",
+    "filesystem",
+    type=click.Choice(["ext4", "xfs"]),
+    default="ext4",
+    show_default=True,
+    help="Filesystem of the data volume.",
+)
+@click.option(
+    "--id",
+    "volume_id",
+    type=click.IntRange(1, 32),
+    help="Volume number N (ctdata-N, /srv/ctdata/N); default: the first free one.",
+)
+@click.option("--force", is_flag=True, help="Override the refusals that can be overridden (needs --serial).")
+@click.option("--serial", help="The disk's serial number, typed back to confirm --force (its name for loop devices).")
+@click.option("--no-mount", is_flag=True, help="Format only: do not add the volume to the document nor mount it.")
+@click.option("--loop", "allow_loop", is_flag=True, hidden=True, help="Accept loop devices (tests).")
+@click.pass_obj
+def disk_format(
+    obj: Obj,
+    disk_name: str,
+    filesystem: str,
+    volume_id: int | None,
+    force: bool,
+    serial: str | None,
+    no_mount: bool,
+    allow_loop: bool,
+) -> None:
+    """Make DISK a data volume: GPT, one partition, FS labelled ctdata-N, marker.
+
+    Then the volume is added to the document and mounted at /srv/ctdata/N by
+    its systemd mount unit (nofail: a missing disk never blocks boot).
+
+    Refused: the system disk, disks under an active RAID array, disks smaller
+    than 1 GiB; and, unless --force with --serial: a mounted filesystem, a RAID
+    superblock, a ctdata label or marker, recordings.
+    """
+    from ctsys import journal
+    from ctsys.storage.format import check_allowed, format_disk, refusals
+    from ctsys.storage.inventory import find_disk, list_disks
+
+    name = disk_name.removeprefix("/dev/")
+    target = find_disk(disk_name, list_disks(include_loop=allow_loop or name.startswith("loop")))
+    doc = load(obj)
+    if volume_id is None:
+        volume_id = doc.storage.next_volume_id()
+        if volume_id is None:
+            raise CtsysError("all 32 data volume numbers are in use", hint="remove a volume from storage.volumes")
+    elif doc.storage.volume(volume_id) is not None and not no_mount:
+        existing = doc.storage.volume(volume_id)
+        assert existing is not None
+        raise CtsysError(
+            f"--id {volume_id}: volume ctdata-{volume_id} already exists (uuid {existing.uuid})",
+            hint="choose another number, or leave --id out",
+        )
+    try:
+        check_allowed(target, force, _confirm_serial(target, force, serial), "format", refusals(target))
+    except CtsysError as exc:
+        journal.record(obj.root, "disk.format", "error: " + " ".join(str(exc).split())[:300], {"disk": target.path})
+        raise
+    result = format_disk(target, volume_id, filesystem, progress=_progress)
+    journal.record(
+        obj.root,
+        "disk.format",
+        "ok",
+        {"disk": target.path, "serial": target.serial or "", "uuid": result.uuid, "label": result.label},
+    )
+    click.echo(f"{target.path}: {result.label} ({result.filesystem}, UUID {result.uuid}) in {result.seconds:g} s")
+    if no_mount:
+        return
+    from ctsys.config.sections.storage import DataVolume
+
+    volume = DataVolume(id=volume_id, uuid=result.uuid, filesystem=filesystem)
+
+    def add(current: Appliance) -> Appliance:
+        storage = current.storage.model_copy(update={"volumes": [*current.storage.volumes, volume]})
+        return with_storage(current, storage)
+
+    change_storage(obj, "storage.volume.add", add, details={"volume": volume.label, "uuid": volume.uuid})
+    _mount_now(obj, volume)
+
+
+def _mount_now(obj: Obj, volume: Any) -> None:
+    from ctsys.storage.mounts import mount_volume
+
+    mount_volume(volume, obj.root)
+    click.echo(f"{volume.label} mounted at {volume.mountpoint}")
+
+
+def _volume(doc: Appliance, ref: str) -> Any:
+    """A configured volume from N, ctdata-N or /srv/ctdata/N."""
+    text = ref.rstrip("/").removeprefix("/srv/ctdata/").removeprefix("ctdata-")
+    if text.isdigit() and doc.storage.volume(int(text)) is not None:
+        return doc.storage.volume(int(text))
+    known = ", ".join(v.label for v in doc.storage.volumes) or "none"
+    raise CtsysError(f"unknown data volume {ref!r} (volumes: {known})", hint="see `ctsys storage fill`")
+
+
+def _set_enabled(volume_id: int, enabled: bool) -> Any:
+    def edit(current: Appliance) -> Appliance:
+        volumes = [
+            v.model_copy(update={"enabled": enabled}) if v.id == volume_id else v for v in current.storage.volumes
+        ]
+        return with_storage(current, current.storage.model_copy(update={"volumes": volumes}))
+
+    return edit
+
+
+@disk.command("mount")
+@click.argument("volume_ref", metavar="VOLUME")
+@click.pass_obj
+def disk_mount(obj: Obj, volume_ref: str) -> None:
+    """Mount data VOLUME (N, ctdata-N or /srv/ctdata/N) now and at every boot."""
+    volume = _volume(load(obj), volume_ref)
+    change_storage(obj, "storage.volume.mount", _set_enabled(volume.id, True), details={"volume": volume.label})
+    _mount_now(obj, volume)
+
+
+@disk.command("unmount")
+@click.argument("volume_ref", metavar="VOLUME")
+@click.option("--move-cameras", is_flag=True, help="Ask the recorder to move its cameras off the volume first.")
+@click.pass_obj
+def disk_unmount(obj: Obj, volume_ref: str, move_cameras: bool) -> None:
+    """Unmount data VOLUME and stop mounting it at boot (e.g. before pulling the disk).
+
+    Refused while a process (the recorder) writes there, unless --move-cameras.
+    `ctsys disk mount VOLUME` brings it back.
+    """
+    from ctsys import journal
+    from ctsys.storage.mounts import unmount_volume
+
+    volume = _volume(load(obj), volume_ref)
+    try:
+        unmount_volume(volume, move_cameras=move_cameras, root=obj.root)
+    except CtsysError as exc:
+        journal.record(obj.root, "storage.volume.unmount", "error: " + " ".join(str(exc).split())[:300])
+        raise
+    change_storage(obj, "storage.volume.unmount", _set_enabled(volume.id, False), details={"volume": volume.label})
+    click.echo(f"{volume.label} unmounted from {volume.mountpoint}")
 
 
 # --------------------------------------------------------------------------- smart
@@ -109,8 +280,16 @@ def smart_show(disk_name: str | None, as_json: bool) -> None:
         for s in items:
             health = "n/a" if not s.available else ("PASSED" if s.healthy else "FAILED")
             rows.append(
-                (s.device, health, cell(s.temperature), cell(s.power_on_hours), cell(s.reallocated_sectors),
-                 cell(s.pending_sectors), cell(s.nvme_critical_warning), "; ".join(s.problems) or (s.reason or "ok"))
+                (
+                    s.device,
+                    health,
+                    cell(s.temperature),
+                    cell(s.power_on_hours),
+                    cell(s.reallocated_sectors),
+                    cell(s.pending_sectors),
+                    cell(s.nvme_critical_warning),
+                    "; ".join(s.problems) or (s.reason or "ok"),
+                )
             )
         return table(rows, ["device", "health", "temp", "hours", "realloc", "pending", "nvme-warn", "notes"])
 
@@ -143,6 +322,159 @@ def raid() -> None:
 @click.group()
 def storage() -> None:
     """Data volumes: fill dashboard, re-adoption after a reinstall, index replication."""
+
+
+@storage.command("fill")
+@click.option("--check", is_flag=True, help="Raise (or clear) disk-fill alerts against storage.fill_alert_percent.")
+@click.option("--cameras", is_flag=True, help="Also show the space used per camera (walks the recordings).")
+@json_option
+@click.pass_obj
+def storage_fill(obj: Obj, check: bool, cameras: bool, as_json: bool) -> None:
+    """How full each data volume is: recordings, protected, other, free.
+
+    The recorder's purge works from the same figures. JSON: system {total,
+    used, free, percent}, volumes[] {id, label, mountpoint, uuid, mounted,
+    total, used, free, percent, recordings, protected, other, cameras{}},
+    threshold, alerts[].
+    """
+    from ctsys.storage.volumes import check_thresholds, fill, system_usage, usage
+
+    doc = load(obj)
+    threshold = doc.storage.fill_alert_percent
+    index = doc.storage.replication.database
+    if cameras or as_json:
+        volumes: list[Any] = [fill(v, obj.root, index) for v in doc.storage.volumes]
+    else:
+        volumes = [usage(v, obj.root) for v in doc.storage.volumes]
+    alerts = check_thresholds(volumes, threshold, obj.root) if check else []
+    system = system_usage(obj.root)
+
+    def pct(u: Any) -> str:
+        return f"{u.percent:g} %" + (" !" if u.mounted and u.percent >= threshold else "")
+
+    if as_json:
+        from ctsys.output import print_json, to_jsonable
+
+        data = {
+            "system": {**to_jsonable(system), "percent": system.percent},
+            "volumes": [{**to_jsonable(v), "percent": v.percent} for v in volumes],
+            "threshold": threshold,
+            "alerts": alerts,
+        }
+        print_json(data)
+        return
+    rows = [
+        ("system", "/", human_size(system.total), human_size(system.used), "-", human_size(system.free), pct(system))
+    ]
+    for v in volumes:
+        if not v.mounted:
+            rows.append((v.label, v.mountpoint, "-", "-", "-", "-", "not mounted"))
+            continue
+        rec = human_size(v.recordings) if hasattr(v, "recordings") else "-"
+        rows.append((v.label, v.mountpoint, human_size(v.total), human_size(v.used), rec, human_size(v.free), pct(v)))
+    click.echo(table(rows, ["volume", "mountpoint", "size", "used", "recordings", "free", "full"]))
+    if cameras:
+        for v in volumes:
+            for camera, size in getattr(v, "cameras", {}).items():
+                click.echo(f"  {v.label} {camera}: {human_size(size)}")
+    click.echo(f"alert threshold: {threshold} %")
+    for a in alerts:
+        click.echo(f"{'ALERT' if a.raised else 'cleared'}: {a.volume} at {a.percent:g} %")
+
+
+@storage.command("adopt")
+@click.option("--dry-run", is_flag=True, help="Only list the ctdata volumes found; change nothing.")
+@click.option("--first-boot", is_flag=True, help="Run by ctsys-storage-adopt.service: remember it ran.")
+@click.option("--loop", "include_loop", is_flag=True, hidden=True, help="Also look at loop devices (tests).")
+@click.option("--only", "only", multiple=True, hidden=True, help="Look at these devices only (tests).")
+@json_option
+@click.pass_obj
+def storage_adopt(
+    obj: Obj, dry_run: bool, first_boot: bool, include_loop: bool, only: tuple[str, ...], as_json: bool
+) -> None:
+    """Find data volumes by their ctdata marker, add them to the document, mount them.
+
+    Used after a reinstall of the system disk (automatically at first boot).
+    Each volume keeps its number N when it is free. When the recordings index
+    is missing, the newest copy replicated on the volumes is restored, so the
+    recorder only reindexes recordings newer than that copy.
+    """
+    from pathlib import Path
+
+    from ctsys.storage.adopt import STAMP, merge, restore_index, scan
+
+    found = scan(include_loop=include_loop, only=only)
+    doc = load(obj)
+    new, adopted = merge(doc, found)
+    restored = None
+    if not dry_run and found:
+        change_storage(
+            obj,
+            "storage.adopt",
+            lambda current: merge(current, found)[0],
+            details={"volumes": ",".join(str(a.volume_id) for a in adopted)},
+        )
+        for volume in new.storage.volumes:
+            if volume.enabled and any(a.volume_id == volume.id for a in adopted):
+                _mount_now(obj, volume)
+        database = Path(obj.root) / new.storage.replication.database.lstrip("/")
+        mounts = [str(Path(obj.root) / v.mountpoint.lstrip("/")) for v in new.storage.volumes]
+        source = restore_index(database, mounts)
+        restored = str(source) if source else None
+    if first_boot and not dry_run:
+        stamp = Path(obj.root) / STAMP
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+    if as_json:
+        from ctsys.output import print_json
+
+        print_json({"adopted": adopted, "index_restored_from": restored, "dry_run": dry_run})
+        return
+    if not adopted:
+        click.echo("no ctdata volume found")
+    for a in adopted:
+        note = f" (its marker says ctdata-{a.marker_id})" if a.status == "renumbered" else ""
+        click.echo(f"{a.device}: ctdata-{a.volume_id} {a.status}{note}")
+    if restored:
+        click.echo(f"recordings index restored from {restored}; the recorder reindexes newer recordings")
+
+
+@storage.command("replicate")
+@json_option
+@click.pass_obj
+def storage_replicate(obj: Obj, as_json: bool) -> None:
+    """Copy the recordings index to .ctdata/index/ on every mounted data volume.
+
+    Run by ctsys-storage-replicate.timer and at shutdown. Exit 1 if a copy failed.
+    """
+    from pathlib import Path
+
+    from ctsys.storage.replicate import replicate
+    from ctsys.storage.volumes import mounted_volumes
+
+    doc = load(obj)
+    database = Path(obj.root) / doc.storage.replication.database.lstrip("/")
+    mounts = [str(Path(obj.root) / u.mountpoint.lstrip("/")) for u in mounted_volumes(doc.storage.volumes, obj.root)]
+    copies, errors = replicate(database, mounts)
+    if as_json:
+        from ctsys.output import print_json
+
+        print_json({"copies": copies, "errors": errors})
+    else:
+        for c in copies:
+            click.echo(f"{c.path}: {human_size(c.bytes)} in {c.seconds:g} s")
+        if not mounts:
+            click.echo("no data volume mounted: nothing to copy to")
+    if errors:
+        raise CtsysError("index copy failed on: " + "; ".join(errors))
+
+
+@storage.command("monitor")
+def storage_monitor() -> None:
+    """Record disk arrival and removal in the journal (run by ctsys-storage-hotplug.service)."""
+    from ctsys.storage.hotplug import monitor
+
+    monitor()
 
 
 def _obj(ctx: click.Context) -> Obj:
