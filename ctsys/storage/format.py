@@ -176,12 +176,18 @@ def format_disk(disk: Disk, volume_id: int, filesystem: str = "ext4", progress: 
     _settle()
     part = partition_name(disk)
     say(3, steps, f"creating {filesystem} on {part} (label {label})")
-    run(mkfs_argv(filesystem, label, part), timeout=1800)
-    uuid = probe(part).get("UUID")
-    if not uuid:
-        raise CtsysError(f"{part}: no filesystem UUID after mkfs.{filesystem}")
-    say(4, steps, f"writing the ctdata marker on {label}")
-    with temporary_mount(part, filesystem) as directory:
-        write_marker(directory, new_marker(volume_id, uuid, filesystem, disk.serial))
+    uuid = make_volume(part, volume_id, filesystem, disk.serial)
+    say(4, steps, f"wrote the ctdata marker on {label}")
     say(5, steps, f"{label} ready ({human_size(disk.size)})")
     return FormatResult(disk.path, part, filesystem, uuid, label, volume_id, round(time.monotonic() - started, 2))
+
+
+def make_volume(device: str, volume_id: int, filesystem: str, serial: str | None) -> str:
+    """mkfs with the ctdata-N label, then the marker; returns the filesystem UUID."""
+    run(mkfs_argv(filesystem, f"ctdata-{volume_id}", device), timeout=1800)
+    uuid = probe(device).get("UUID")
+    if not uuid:
+        raise CtsysError(f"{device}: no filesystem UUID after mkfs.{filesystem}")
+    with temporary_mount(device, filesystem) as directory:
+        write_marker(directory, new_marker(volume_id, uuid, filesystem, serial))
+    return uuid
