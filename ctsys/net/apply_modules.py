@@ -122,7 +122,8 @@ MODULES = [
             FileSpec(relay.STREAM_FILE, "etc/nginx/modules-enabled/90-ctsys-forward.conf.j2",
                      when=relay.has_forwards),
             FileSpec(relay.PROXY_FILE, "etc/nginx/conf.d/ctsys-camera-proxy.conf.j2", when=relay.has_proxies),
-            FileSpec(relay.HTPASSWD_FILE, "etc/nginx/ctsys-proxy.htpasswd.j2", mode=0o640, when=relay.has_auth),
+            # nginx workers (www-data) read it per request; FileSpec sets no group, so 0644 for now.
+            FileSpec(relay.HTPASSWD_FILE, "etc/nginx/ctsys-proxy.htpasswd.j2", mode=0o644, when=relay.has_auth),
         ),
         context=relay.context,
         check=check_nginx,

@@ -74,6 +74,8 @@ def wrapper_config(files_root: Path, run_dir: Path, cert_root: Path | None = Non
         f"pid {run_dir}/nginx.pid;",
         f"error_log {run_dir}/error.log;",
         "worker_processes 1;",
+        # The files live in a private tree (a test's tmp dir, a staging dir) that only root reads.
+        "user root;",
         "events { worker_connections 256; }",
     ]
     stream = files_root / STREAM_FILE.lstrip("/")
