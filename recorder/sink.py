@@ -97,18 +97,22 @@ class RecordingSink:
             self._sync(sample.wall)
 
     def _open(self, sample: Sample) -> SegmentWriter:
-        path = segment_path(self.volume.config.path, self.camera, self.stream, self.kind, sample.wall)
-        writer = SegmentWriter(
-            path,
-            self.templates,
-            sample.wall,
-            tags={
-                "CT_CAMERA": self.camera,
-                "CT_STREAM": self.stream,
-                "CT_KIND": self.kind,
-                "CT_START": f"{sample.wall:.3f}",
-            },
-        )
+        start = sample.wall
+        root = self.volume.config.path
+        path = segment_path(root, self.camera, self.stream, self.kind, start)
+        # An unpaced source can start two segments in one millisecond: never overwrite.
+        for _ in range(1000):
+            if not path.exists():
+                break
+            start += 0.001
+            path = segment_path(root, self.camera, self.stream, self.kind, start)
+        tags = {
+            "CT_CAMERA": self.camera,
+            "CT_STREAM": self.stream,
+            "CT_KIND": self.kind,
+            "CT_START": f"{start:.3f}",
+        }
+        writer = SegmentWriter(path, self.templates, start, tags=tags)
         self.writer = writer
         self.segment_id = self.index.upsert_segment(
             camera=self.camera,
@@ -116,8 +120,8 @@ class RecordingSink:
             kind=self.kind,
             volume=self.volume.name,
             path=str(path),
-            start=sample.wall,
-            end=sample.wall,
+            start=start,
+            end=start,
             size=0,
             keyframes=[],
             complete=False,

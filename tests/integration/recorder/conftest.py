@@ -151,7 +151,10 @@ class RecorderProcess:
 def wait_for(predicate: Callable[[], Any], timeout: float, what: str, step: float = 0.5) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except (AssertionError, KeyError, ValueError):
+            value = None  # the daemon is not up yet, or not that far yet
         if value:
             return value
         time.sleep(step)

@@ -91,3 +91,24 @@ def make_media(directory: Path) -> dict[str, Path]:
     out["jpeg"].mkdir(exist_ok=True)
     ffmpeg(*video_source(2), "-q:v", "8", str(out["jpeg"] / "f%03d.jpg"))
     return out
+
+
+def make_segments(source: Path, directory: Path, seconds: float, total: float) -> list[Path]:
+    """Cut `source` into Matroska pieces of `seconds` (stream copy, timestamps from 0)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ffmpeg(
+        "-i",
+        str(source),
+        "-t",
+        str(total),
+        "-c",
+        "copy",
+        "-f",
+        "segment",
+        "-segment_time",
+        str(seconds),
+        "-reset_timestamps",
+        "1",
+        str(directory / "piece%03d.mkv"),
+    )
+    return sorted(directory.glob("piece*.mkv"))
