@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import signal
 import socket
 import time
@@ -43,9 +44,13 @@ def test_sigkill_loses_at_most_two_seconds_and_restart_resumes_without_duplicate
 
     def second_segment_half_written() -> dict[str, object] | None:
         rows = sorted(rows_by_path(recorder).values(), key=lambda r: r["start"])
-        if len(rows) >= 2 and rows[0]["complete"] and not rows[-1]["complete"]:
-            if time.time() - rows[-1]["start"] > 4.5:
-                return rows[-1]
+        if (
+            len(rows) >= 2
+            and rows[0]["complete"]
+            and not rows[-1]["complete"]
+            and time.time() - rows[-1]["start"] > 4.5
+        ):
+            return rows[-1]
         return None
 
     victim = wait_for(second_segment_half_written, 40, "a second segment 4.5 s into writing")
@@ -77,7 +82,7 @@ def test_sigkill_loses_at_most_two_seconds_and_restart_resumes_without_duplicate
     assert abs(float(finished["end"]) - float(finished["start"]) - written) < 0.3  # type: ignore[arg-type]
     # No two segments of the camera overlap (a duplicate would).
     spans = sorted((float(r["start"]), float(r["end"])) for r in after.values())  # type: ignore[arg-type]
-    for (s1, e1), (s2, _) in zip(spans, spans[1:], strict=False):
+    for (_, e1), (s2, _) in itertools.pairwise(spans):
         assert s2 >= e1 - 0.2, spans
 
     # The index rebuilt from the files alone says the same.
