@@ -92,7 +92,7 @@ def test_every_refusal_leaves_the_disk_untouched(tmp_path: Path, loop_device) ->
     assert result.exit_code == 1 and "unknown disk" in result.output
 
 
-def test_recordings_on_a_foreign_filesystem_are_refused_then_forced_with_the_serial(tmp_path: Path, loop_device) -> None:
+def test_recordings_on_a_foreign_filesystem_are_refused_then_forced_with_serial(tmp_path: Path, loop_device) -> None:
     root = tmp_path / "root"
     disk = loop_device(GIB)
     subprocess.run(["mkfs.ext4", "-q", "-F", disk], check=True)
