@@ -1,0 +1,1 @@
+"""`ctsys snmp`: net-snmp's snmpd configuration, the product subtree subagent, notifications."""
