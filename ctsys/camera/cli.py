@@ -113,3 +113,13 @@ def stats(ctx: click.Context, name: str | None, as_json: bool) -> None:
             raise CtsysError(f"the recorder has no camera {name!r}", hint="ctsys camera list")
         data = {**data, "cameras": {name: cams[name]}}
     emit(data, as_json, _human)
+
+
+def _register_discovery() -> None:
+    """`ctsys camera discover` lives in its own package (ctsys/discovery)."""
+    from ctsys.discovery.cli import discover
+
+    camera.add_command(discover)
+
+
+_register_discovery()
