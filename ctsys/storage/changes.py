@@ -8,7 +8,7 @@ import click
 
 from ctsys.cli import Obj
 from ctsys.config.document import Appliance, validate
-from ctsys.config.sections.storage import StorageSection
+from ctsys.config.sections.storage import DataVolume, StorageSection
 from ctsys.errors import CtsysError
 
 
@@ -52,3 +52,10 @@ def load(obj: Obj) -> Appliance:
     from ctsys.config.store import ConfigStore
 
     return ConfigStore(obj.root).load()
+
+
+def mount_now(obj: Obj, volume: DataVolume) -> None:
+    from ctsys.storage.mounts import mount_volume
+
+    mount_volume(volume, obj.root)
+    click.echo(f"{volume.label} mounted at {volume.mountpoint}")
