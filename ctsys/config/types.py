@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated
 
@@ -21,48 +22,29 @@ def _hostname(value: str) -> str:
     return value
 
 
-def _ipv4_interface(value: str) -> str:
-    try:
-        if "/" not in value:
-            raise ValueError
-        ipaddress.IPv4Interface(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 address/prefix") from None
-    return value
+def _address_check(parse: Callable[[str], object], what: str, needs_prefix: bool = False) -> Callable[[str], str]:
+    """A validator that accepts what `parse` accepts and names the value otherwise."""
+
+    def check(value: str) -> str:
+        try:
+            if needs_prefix and "/" not in value:
+                raise ValueError
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not {what}") from None
+        return value
+
+    return check
 
 
-def _ipv6_interface(value: str) -> str:
-    try:
-        if "/" not in value:
-            raise ValueError
-        ipaddress.IPv6Interface(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IPv6 address/prefix") from None
-    return value
-
-
-def _ip_address(value: str) -> str:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address") from None
-    return value
-
-
-def _ipv4_address(value: str) -> str:
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 address") from None
-    return value
-
-
-def _ip_network(value: str) -> str:
-    try:
-        ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP subnet (address/prefix)") from None
-    return value
+_ipv4_interface = _address_check(ipaddress.IPv4Interface, "an IPv4 address/prefix", needs_prefix=True)
+_ipv6_interface = _address_check(ipaddress.IPv6Interface, "an IPv6 address/prefix", needs_prefix=True)
+_ip_interface = _address_check(ipaddress.ip_interface, "an IPv4 or IPv6 address/prefix", needs_prefix=True)
+_ip_address = _address_check(ipaddress.ip_address, "an IP address")
+_ipv4_address = _address_check(ipaddress.IPv4Address, "an IPv4 address")
+_ip_network = _address_check(
+    lambda v: ipaddress.ip_network(v, strict=False), "an IP subnet (address/prefix)"
+)
 
 
 @lru_cache(maxsize=1)
@@ -86,6 +68,7 @@ def _timezone(value: str) -> str:
 Hostname = Annotated[str, AfterValidator(_hostname)]
 IPv4Interface = Annotated[str, AfterValidator(_ipv4_interface)]
 IPv6Interface = Annotated[str, AfterValidator(_ipv6_interface)]
+IPInterface = Annotated[str, AfterValidator(_ip_interface)]
 IPAddress = Annotated[str, AfterValidator(_ip_address)]
 IPv4Address = Annotated[str, AfterValidator(_ipv4_address)]
 IPNetwork = Annotated[str, AfterValidator(_ip_network)]
