@@ -47,7 +47,7 @@ def check_nginx(staged: StagedFiles) -> None:
         return
     if shutil.which("nginx") is None and shutil.which("nginx", path="/usr/sbin") is None:
         raise CtsysError("cannot check the relay configuration: nginx is not installed",
-                         hint="apt-get install nginx-light libnginx-mod-stream")
+                         hint="apt-get install nginx libnginx-mod-stream")
     from ctsys.cert.tls import self_signed
 
     tls = staged.path(relay.CERT_FILE)

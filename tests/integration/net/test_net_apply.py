@@ -139,7 +139,23 @@ def test_rollback_restores_addresses_and_rules_when_not_confirmed(lab: Lab, tmp_
     started = time.monotonic()
     ctsys(root, "net", "rollback", "--expired")
     took = time.monotonic() - started
+    print(f"rollback: revert took {took:.2f} s after the deadline")
     assert (lab.addresses(lab.srv), lab.routes(lab.srv), lab.ruleset(lab.srv)) == before
     assert ConfigStore(root).load().network == doc_before
     assert rollback.load_pending(root) is None
     assert took < 15, f"the revert took {took:.1f} s"
+
+
+def test_show_lists_nics_from_netlink_with_roles(lab: Lab, tmp_path: Path) -> None:
+    import json
+
+    root = tmp_path / "root"
+    setup(lab, root)
+    nics = {n["name"]: n for n in json.loads(ctsys(root, "net", "show", "--json").output)}
+    assert set(nics) == {"eth1", "eth2"}
+    assert nics["eth1"]["role"] == "corporate" and nics["eth2"]["role"] == "cameras"
+    assert nics["eth1"]["addresses"][0] == "10.77.1.1/24"
+    assert nics["eth1"]["kind"] == "veth" and nics["eth1"]["mtu"] == 1500
+    assert nics["eth1"]["state"] == "up" and len(nics["eth1"]["mac"]) == 17
+    human = ctsys(root, "net", "show").output
+    assert human.splitlines()[0].split()[:3] == ["NIC", "ROLE", "KIND"]
