@@ -33,7 +33,7 @@ def _gauge(value: float) -> int:
 
 
 def _mib(value: int) -> int:
-    return _gauge(value / 2**20)
+    return min(GAUGE_MAX, max(0, value) // 2**20)  # whole MiB: never overstate a capacity
 
 
 def _text(value: str) -> str:
@@ -46,7 +46,7 @@ def rows(state: State) -> Iterator[Row]:
     yield Row((1, 1, 0), "string", _text(a.version))
     yield Row((1, 2, 0), "string", _text(a.image_version))
     yield Row((1, 3, 0), "string", _text(a.hostname))
-    yield Row((1, 4, 0), "timeticks", min(GAUGE_MAX, a.uptime_seconds * 100))
+    yield Row((1, 4, 0), "timeticks", a.uptime_seconds * 100 % 2**32)  # TimeTicks wrap, as sysUpTime
     for i, load in enumerate(a.load[:3]):
         yield Row((1, 5 + i, 0), "gauge", _gauge(load * 100))
     yield Row((1, 8, 0), "gauge", _mib(a.memory_total_bytes))
@@ -111,7 +111,7 @@ def rows(state: State) -> Iterator[Row]:
     yield Row((7, 1, 0), "gauge", _gauge(r.cameras))
     yield Row((7, 2, 0), "gauge", _gauge(r.cameras_recording))
     yield Row((7, 3, 0), "gauge", _gauge(r.bitrate_kbps))
-    yield Row((7, 4, 0), "counter", _mib(r.written_bytes) % 2**32)
+    yield Row((7, 4, 0), "counter", r.written_bytes // 2**20 % 2**32)  # Counter32 wraps
 
 
 def _table(number: int, columns: list[tuple[int, str, list[int | str | None]]]) -> Iterator[Row]:
