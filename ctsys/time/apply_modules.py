@@ -1,4 +1,4 @@
-"""Apply module `time`: chrony.conf (checked by `chronyd -p`) and the scheduled-sync timer."""
+"""Apply module `time`: chrony.conf (checked by `chronyd -p`), the scheduled-sync and sync-check timers."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ctsys.time.render import chrony_context
 
 CHRONY_CONF = "/etc/chrony/chrony.conf"
 TIMER = "ctsys-time-sync.timer"
+CHECK_TIMER = "ctsys-time-check.timer"
 
 
 def _scheduled(doc: Appliance) -> bool:
@@ -34,6 +35,7 @@ def check_chrony(staged: StagedFiles) -> None:
 def activate_time(ctx: ApplyContext) -> None:
     """Running system only: load the timer units and start or stop the scheduled sync."""
     run(["systemctl", "daemon-reload"])
+    run(["systemctl", "enable", "--now", CHECK_TIMER])
     if _scheduled(ctx.doc):
         run(["systemctl", "enable", "--now", TIMER])
     else:
@@ -56,6 +58,14 @@ MODULES = [
                 "/etc/systemd/system/ctsys-time-sync.timer",
                 "etc/systemd/system/ctsys-time-sync.timer.j2",
                 when=_scheduled,
+            ),
+            FileSpec(
+                "/etc/systemd/system/ctsys-time-check.service",
+                "etc/systemd/system/ctsys-time-check.service.j2",
+            ),
+            FileSpec(
+                "/etc/systemd/system/ctsys-time-check.timer",
+                "etc/systemd/system/ctsys-time-check.timer.j2",
             ),
         ),
         services=("chrony.service",),

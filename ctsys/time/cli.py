@@ -211,6 +211,19 @@ def sync(wait: int, socket: str | None) -> None:
     click.echo("synchronised")
 
 
+@time_group.command("check")
+@click.pass_obj
+def check(obj: Obj) -> None:
+    """Raise a `time` alert when synchronisation is lost, clear it when it is back.
+
+    Run every 5 minutes by ctsys-time-check.timer; prints raised, cleared or unchanged.
+    """
+    from ctsys.time.docchange import load
+    from ctsys.time.watch import check as check_sync
+
+    click.echo(check_sync(obj.root, load(obj)))
+
+
 # -- NTP server ------------------------------------------------------------------
 @time_group.command("serve")
 @click.argument("state", type=click.Choice(["on", "off"]))
