@@ -6,6 +6,7 @@ net-guard (arm the timed rollback) -> network (netplan, sysctl) -> firewall (nft
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from ctsys.apply.module import ApplyContext, FileSpec, Module, StagedFiles
 from ctsys.config.document import Appliance
 from ctsys.errors import CtsysError
 from ctsys.net import activate, firewall, netplan, relay, rollback, shaping
+from ctsys.net.change import FORCE_ENV, session_cut
 from ctsys.net.host import NetHost
 from ctsys.run import run
 
@@ -28,7 +30,21 @@ def _live(step: Callable[[Path, Appliance, NetHost], None]) -> Callable[[ApplyCo
     return activate_step
 
 
-def _arm(root: Path, doc: Appliance, host: NetHost) -> None:
+def guard(root: Path, doc: Appliance, host: NetHost) -> None:
+    """Before any network change: refuse one that cuts the caller's SSH session, arm the rollback.
+
+    `ctsys net` checked the session before committing; this catches `ctsys apply` after
+    `ctsys config set network...`. CTSYS_NET_FORCE=1 (set by --force) skips the check.
+    """
+    if rollback.is_reverting():
+        return  # putting the snapshot back: no check, no new rollback
+    if os.environ.get(FORCE_ENV) != "1" and os.environ.get("SSH_CONNECTION"):
+        from ctsys.net import inventory
+
+        kernel = inventory.addresses_by_interface(inventory.inventory(doc, host))
+        message = session_cut(doc, kernel)
+        if message is not None:
+            raise CtsysError(message, hint="apply it with `ctsys net apply --force` (it reverts unless confirmed)")
     rollback.arm(root, doc.network.rollback_seconds, host)
 
 
@@ -76,7 +92,7 @@ MODULES = [
             FileSpec("/etc/systemd/system/ctsys-net-rollback.timer",
                      "etc/systemd/system/ctsys-net-rollback.timer.j2"),
         ),
-        activate=_live(_arm),
+        activate=_live(guard),
         after=("system",),
     ),
     Module(
@@ -86,6 +102,9 @@ MODULES = [
         files=(
             FileSpec(netplan.NETPLAN_FILE, "etc/netplan/60-ctsys.yaml.j2", mode=0o600),
             FileSpec(firewall.SYSCTL_FILE, "etc/sysctl.d/60-ctsys-net.conf.j2"),
+            # The image's DHCP fallback (roles/network) matches every e* NIC, and networkd would
+            # pick its .network file before ours (lexical order): once the document rules, it goes.
+            FileSpec(netplan.IMAGE_FALLBACK, "etc/netplan/60-ctsys.yaml.j2", when=lambda doc: False),
         ),
         context=lambda doc: {**_netplan_context(doc), **firewall.context(doc)},
         check=check_netplan,

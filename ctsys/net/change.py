@@ -16,6 +16,7 @@ from ctsys.errors import CtsysError, ValidationError
 from ctsys.net.host import NetHost
 
 Mutation = Callable[[dict[str, Any]], None]
+FORCE_ENV = "CTSYS_NET_FORCE"
 
 
 def port_conflicts(doc: Appliance) -> list[tuple[str, str]]:
@@ -51,22 +52,30 @@ def preflight(root: Path, old: Appliance, new: Appliance, force: bool) -> list[s
     host = NetHost.current()
     if str(root) != "/" and host.netns is None:
         return []
-    from ctsys.net import inventory, session
+    from ctsys.net import inventory
 
     nics = inventory.inventory(new, host)
     missing = inventory.missing_nics(new, inventory.physical_names(nics))
     if missing:
         raise ValidationError(missing)
     warnings = []
-    current = session.Session.parse(os.environ.get("SSH_CONNECTION", ""))
-    if current is not None:
-        reason = session.cut_reason(new, current, inventory.addresses_by_interface(nics))
-        if reason is not None:
-            message = f"this change would cut {current.describe()}: {reason}"
-            if not force:
-                raise CtsysError(message, hint="fix the change, or add --force (it reverts unless confirmed in time)")
-            warnings.append(message + " (--force)")
+    message = session_cut(new, inventory.addresses_by_interface(nics))
+    if message is not None:
+        if not force:
+            raise CtsysError(message, hint="fix the change, or add --force (it reverts unless confirmed in time)")
+        warnings.append(message + " (--force)")
     return warnings
+
+
+def session_cut(new: Appliance, kernel: dict[str, list[str]]) -> str | None:
+    """A message naming the SSH session `new` would cut, or None (no session, or it survives)."""
+    from ctsys.net import session
+
+    current = session.Session.parse(os.environ.get("SSH_CONNECTION", ""))
+    if current is None:
+        return None
+    reason = session.cut_reason(new, current, kernel)
+    return None if reason is None else f"this change would cut {current.describe()}: {reason}"
 
 
 def commit_change(root: Path, action: str, mutate: Mutation, force: bool) -> tuple[Appliance, Any]:
@@ -88,8 +97,11 @@ def commit_change(root: Path, action: str, mutate: Mutation, force: bool) -> tup
     return new, rev
 
 
-def apply_network(root: Path, as_json: bool = False) -> None:
+def apply_network(root: Path, as_json: bool = False, force: bool = False) -> None:
     """Apply the network modules; on the running system this arms the timed rollback."""
+    if force:
+        # net-guard checks the SSH session again at apply time; the user already said --force.
+        os.environ[FORCE_ENV] = "1"
     from ctsys.apply.cli import run_apply
     from ctsys.cli import Obj
     from ctsys.net import rollback
@@ -106,6 +118,7 @@ def apply_network(root: Path, as_json: bool = False) -> None:
 
 
 def change(obj: Any, action: str, mutate: Mutation, force: bool, apply_now: bool) -> None:
+    """Commit the edited document, then apply the network modules (unless --no-apply)."""
     root = Path(obj.root)
     _, rev = commit_change(root, action, mutate, force)
     if rev is None:
@@ -113,7 +126,7 @@ def change(obj: Any, action: str, mutate: Mutation, force: bool, apply_now: bool
         return
     click.echo(f"revision {rev.number}: {rev.summary}")
     if apply_now:
-        apply_network(root)
+        apply_network(root, force=force)
     else:
         click.echo("run `ctsys net apply` to put it into effect")
 

@@ -266,13 +266,17 @@ def firewall_cmd(obj: Obj, ssh_from: tuple[str, ...], https_from: tuple[str, ...
 
 # -- apply, confirm, rollback -------------------------------------------------
 @net.command("apply")
+@click.option("--force", is_flag=True, help="Apply even if it would cut your current SSH session.")
 @json_option
 @click.pass_obj
-def apply_cmd(obj: Obj, as_json: bool) -> None:
-    """Apply the network modules (netplan, nftables, tc, nginx) with the timed rollback armed."""
+def apply_cmd(obj: Obj, force: bool, as_json: bool) -> None:
+    """Apply the network modules (netplan, nftables, tc, nginx) with the timed rollback armed.
+
+    Refused when it would cut your SSH session, unless --force.
+    """
     from ctsys.net.change import apply_network
 
-    apply_network(Path(obj.root), as_json)
+    apply_network(Path(obj.root), as_json, force)
 
 
 @net.command("confirm")

@@ -10,6 +10,7 @@ from ctsys.config.document import Appliance
 from ctsys.config.sections.network import Interface
 
 NETPLAN_FILE = "/etc/netplan/60-ctsys.yaml"
+IMAGE_FALLBACK = "/etc/netplan/90-ct-image-fallback.yaml"
 
 
 def _common(iface: Interface, doc: Appliance) -> dict[str, Any]:

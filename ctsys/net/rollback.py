@@ -40,6 +40,10 @@ SECTIONS = ("network", "services")
 _reverting = False
 
 
+def is_reverting() -> bool:
+    return _reverting
+
+
 @dataclass
 class Pending:
     snapshot: str  # YAML of the sections in effect before the change
@@ -127,7 +131,8 @@ def revert(root: Path, host: NetHost, expired_only: bool = False) -> Pending | N
     pending = load_pending(root)
     if pending is None:
         return None
-    if expired_only and pending.remaining() > 1.0:
+    # The timer starts after the deadline is written, so it never fires early; allow clock jitter.
+    if expired_only and pending.remaining() > 0.5:
         log.info("rollback not due yet (%.0f s left)", pending.remaining())
         return None
     snapshot: dict[str, Any] = yaml.safe_load(pending.snapshot) or {}

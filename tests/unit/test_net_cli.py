@@ -145,3 +145,28 @@ def test_cert_generate_and_show_call_openssl(tmp_path: Path, fake_run: Any) -> N
     assert "subjectAltName=DNS:ct-server,IP:10.0.0.2" in req
     info = json.loads(result.output)
     assert info["self_signed"] is True and info["names"] == ["DNS:ct-server", "IP:10.0.0.2"]
+
+
+def test_apply_refuses_a_change_that_cuts_the_ssh_session(
+    tmp_path: Path, fake_run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ctsys config set` + apply is caught too: net-guard checks before anything changes."""
+    from ctsys.config import document
+    from ctsys.errors import CtsysError
+    from ctsys.net import inventory
+    from ctsys.net.apply_modules import guard
+    from ctsys.net.host import NetHost
+
+    links = [{"index": 2, "name": "eth0", "mac": "52:54:00:00:00:01", "kind": None, "state": "up",
+              "carrier": 1, "mtu": 1500, "master": None, "loopback": False, "addresses": ["10.0.0.2/24"]}]
+    monkeypatch.setattr(inventory, "read_links", lambda host: [dict(link) for link in links])
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.9 5000 10.0.0.2 22")
+    monkeypatch.delenv("CTSYS_NET_FORCE", raising=False)
+    doc = document.parse("network: {interfaces: [{name: eth0, addresses: [10.0.0.3/24]}]}")
+    with pytest.raises(CtsysError) as info:
+        guard(tmp_path, doc, NetHost())
+    assert "would cut your SSH session from 10.0.0.9 to 10.0.0.2 port 22" in str(info.value)
+    assert "address 10.0.0.2 would be removed from eth0" in str(info.value)
+    assert fake_run.calls == []  # refused before the timer or anything else
+    monkeypatch.setenv("CTSYS_NET_FORCE", "1")
+    guard(tmp_path, doc, NetHost())  # forced: no snapshot yet, so nothing is armed, but no refusal

@@ -124,8 +124,8 @@ def test_rollback_restores_addresses_and_rules_when_not_confirmed(lab: Lab, tmp_
     setup(lab, root)
     before = (lab.addresses(lab.srv), lab.routes(lab.srv), lab.ruleset(lab.srv))
     doc_before = ConfigStore(root).load().network
-    # What `net-guard` does on the appliance before a change, with a 2 s window.
-    pending = rollback.arm(root, 2, NetHost(lab.srv))
+    # What `net-guard` does on the appliance before a change, with a short window.
+    pending = rollback.arm(root, 8, NetHost(lab.srv))
     assert pending is not None
     ctsys(root, "net", "set", "eth1", "--address", "10.77.9.1/24", "--gateway4", "10.77.9.254", "--force")
     ctsys(root, "net", "firewall", "--ssh-from", "cameras")
