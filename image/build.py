@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from image import preflight
+from image import REPO_ROOT, preflight
 from image.chroot import deny_service_starts, mounted
 from image.config import Config
 from image.context import Context
@@ -33,6 +34,27 @@ STAGES: tuple[tuple[str, Callable[[Context], str]], ...] = (
     ("squashfs", squashfs.run_stage),
     ("iso", iso.run_stage),
 )
+
+
+# Everything in the repository an image is made from.
+INPUTS = ("pyproject.toml", "image", "iso", "live", "roles", "packaging", "ctsys", "recorder")
+
+
+def inputs_fingerprint(config: Config) -> str:
+    """Same fingerprint = same image, up to the version string and the date:
+    lets a test session reuse an image built from unchanged inputs."""
+    digest = hashlib.sha256()
+    settings = {k: v for k, v in config.to_dict().items()
+                if k not in ("image_version", "source_date_epoch")}
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    for top in INPUTS:
+        path = REPO_ROOT / top
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for f in files:
+            if "__pycache__" in f.parts or f.suffix == ".pyc":
+                continue
+            digest.update(str(f.relative_to(REPO_ROOT)).encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -70,6 +92,7 @@ def build_image(config: Config, out: TextIO = sys.stderr, check: bool = True) ->
     report = config.output_dir / f"{config.image_name}.build.json"
     report.write_text(json.dumps({
         "image": str(image),
+        "fingerprint": inputs_fingerprint(config),
         "size_bytes": image.stat().st_size,
         "seconds": round(seconds, 1),
         "stages": [{"name": t.name, "seconds": round(t.seconds, 1), "note": t.note}

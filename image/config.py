@@ -89,7 +89,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("outputs", _choices(*OUTPUT_FORMATS), ("iso",), "output formats (comma-separated)"),
     Setting("cache_dir", Path, Path("/var/cache/ctimage"), "bootstrap and package cache"),
     Setting("output_dir", Path, Path("/var/tmp/ctimage"), "where images and logs are written"),
-    Setting("hostname", str, "ct-server", "hostname of the appliance"),
     Setting("boot_default", _choice(*BOOT_ENTRIES), "live", "default boot menu entry"),
     Setting("boot_timeout", int, 5, "seconds the boot menu waits"),
     Setting("test_access", _bool, False,
@@ -112,7 +111,6 @@ class Config:
     outputs: tuple[str, ...]
     cache_dir: Path
     output_dir: Path
-    hostname: str
     boot_default: str
     boot_timeout: int
     test_access: bool

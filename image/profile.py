@@ -63,7 +63,7 @@ def available_profiles() -> list[str]:
 
 def load_profile(name_or_path: str) -> Profile:
     path = Path(name_or_path)
-    if not path.suffix:
+    if not (path.suffix in (".yaml", ".yml") and path.is_file()):
         path = PROFILE_DIR / f"{name_or_path}.yaml"
     if not path.is_file():
         raise ImageError(

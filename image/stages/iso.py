@@ -37,17 +37,14 @@ def marker(ctx: Context) -> str:
     return "ctserver-" + hashlib.sha256(ident.encode()).hexdigest()[:12]
 
 
-def grub_default(entry: str) -> str:
-    return f"serial>{entry}" if entry.endswith("-serial") else entry
-
-
 def render_menu(ctx: Context, memtest: bool) -> str:
     menu = (ISO_ASSETS / "grub.cfg").read_text()
     values = {
         "TIMEOUT": str(ctx.config.boot_timeout),
-        "DEFAULT": grub_default(ctx.config.boot_default),
+        "DEFAULT": ctx.config.boot_default,
         "VERSION": ctx.config.image_version or "",
-        "LIVE_ARGS": "boot=live components toram",
+        # net.ifnames=0: NICs are eth0, eth1... as the default document names them
+        "LIVE_ARGS": "boot=live components toram net.ifnames=0",
         "MEMTEST": (ISO_ASSETS / "memtest.cfg").read_text() if memtest else "",
     }
     for key, value in values.items():
@@ -105,13 +102,13 @@ def make_grub_images(ctx: Context) -> None:
     stub.write_text((ISO_ASSETS / "efi-stub.cfg").read_text().replace("@MARKER@", marker(ctx)))
     epoch = ctx.config.source_date_epoch
     if epoch is not None:
-        for f in (bootx64, stub):
-            os.utime(f, (epoch, epoch))
+        for path in (bootx64, stub):
+            os.utime(path, (epoch, epoch))
     efi_img = grub / "efi.img"
     efi_img.unlink(missing_ok=True)
     size_kib = max(4096, (bootx64.stat().st_size // 1024) * 2)
-    with efi_img.open("wb") as f:
-        f.truncate(size_kib * 1024)
+    with efi_img.open("wb") as fat:
+        fat.truncate(size_kib * 1024)
     serial = f"{(epoch or 0) & 0xFFFFFFFF:08x}"  # FAT volume serial: fixed, not random
     env = ctx.epoch_env
     run(["mformat", "-i", efi_img, "-N", serial, "::"], env=env)

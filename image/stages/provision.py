@@ -46,9 +46,13 @@ def role_vars(ctx: Context) -> dict[str, Any]:
     config = ctx.config
     values: dict[str, Any] = {
         "ctimage_build": True,
-        "base__hostname": config.hostname,
         "base__image_version": config.image_version,
         "base__image_name": config.image_name,
+        # ctsys renders sshd_config and netplan from the document afterwards
+        # (packages stage); the roles' own versions would contradict it
+        "base__manage_identity": False,
+        "ssh__hardening_dropin": False,
+        "network__fallback_dhcp": False,
     }
     if config.test_access:
         values |= {
@@ -111,7 +115,7 @@ def parse_recap(output: str) -> Recap:
 def run_playbook(ctx: Context, rootfs: Path) -> Recap:
     directory = ctx.workspace / "ansible"
     inventory, playbook, extra = write_playbook(ctx, rootfs, directory)
-    argv = [ansible_playbook(), "-i", inventory, "-e", f"@{extra}", playbook]
+    argv: list[str | Path] = [ansible_playbook(), "-i", inventory, "-e", f"@{extra}", playbook]
     result = run(argv, env=ansible_env(directory), check=False)
     with ctx.log_file.open("a") as log:
         log.write(result.stdout + result.stderr)

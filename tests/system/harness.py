@@ -1,0 +1,208 @@
+"""Boot an appliance image in qemu and talk to it: the system tests' harness.
+
+    with Vm(VmSpec(image=iso, uefi=True, nics=2, disks=2)) as vm:
+        vm.wait_ready()
+        rc, out = vm.run("cat /proc/mdstat")     # over the serial console
+        vm.monitor("set_link net1 off")           # qemu monitor (HMP)
+        vm.ssh("ctsys status")                    # SSH forwarded to 127.0.0.1
+
+The serial console is driven with pexpect; the guest must log in root by
+itself on ttyS0 (test images: `ctimage build --test-access`). qemu is always
+killed by its PID when the block ends, whatever happened.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import pexpect
+
+from image.qemu import VmFiles, VmSpec, choose_accel, qemu_argv
+
+PROMPT = "CTVM# "
+FAILURE = r"Kernel panic|Unable to find a medium|\(initramfs\)|BusyBox v[\d.]+ .*built-in shell"
+
+
+class VmError(AssertionError):
+    """The guest did not do what the test waited for (an assertion: the test fails)."""
+
+
+@dataclass
+class BootTimes:
+    started: float
+    kernel: float | None = None
+    login: float | None = None
+    ready: float | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Vm:
+    def __init__(self, spec: VmSpec, log_path: Path | None = None, accel: str = "auto",
+                 ssh_key: Path | None = None, ssh_user: str = "admin",
+                 workdir: Path | None = None) -> None:
+        self.spec = spec
+        self.log_path = log_path
+        self.accel = choose_accel(accel, spec.image)
+        self.ssh_key = ssh_key
+        self.ssh_user = ssh_user
+        self.workdir = workdir
+        self.files: VmFiles | None = None
+        self.child: pexpect.spawn | None = None
+        self.pid: int | None = None
+        self.times = BootTimes(started=0.0)
+        self._log: object | None = None
+
+    # -- lifecycle ----------------------------------------------------------
+    def start(self) -> Vm:
+        self.files = VmFiles(self.spec, parent=self.workdir).__enter__()
+        argv = qemu_argv(self.spec, self.files, self.accel, serial="stdio", monitor=True)
+        log = open(self.log_path, "w") if self.log_path else None  # noqa: SIM115
+        self._log = log
+        if log:
+            log.write("$ " + shlex.join(argv) + "\n")
+        self.times = BootTimes(started=time.monotonic())
+        self.child = pexpect.spawn(argv[0], argv[1:], encoding="utf-8", codec_errors="replace",
+                                   timeout=60, logfile=log, dimensions=(50, 250))
+        self.pid = self.child.pid
+        return self
+
+    def kill(self) -> None:
+        """Kill our qemu by PID (never by name) and remove its scratch files."""
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.pid = None
+        if self.child is not None:
+            try:
+                self.child.close(force=True)  # reaps the killed qemu
+            except pexpect.ExceptionPexpect:
+                pass
+        if self.files is not None:
+            self.files.__exit__(None, None, None)
+            self.files = None
+        if self._log is not None:
+            self._log.close()  # type: ignore[attr-defined]
+            self._log = None
+
+    def __enter__(self) -> Vm:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.kill()
+
+    @property
+    def alive(self) -> bool:
+        return self.child is not None and self.child.isalive()
+
+    # -- console ------------------------------------------------------------
+    def _expect(self, pattern: str, timeout: float, what: str) -> None:
+        assert self.child is not None
+        index = self.child.expect([pattern, FAILURE, pexpect.TIMEOUT, pexpect.EOF],
+                                  timeout=timeout)
+        if index == 0:
+            return
+        reason = {1: "boot failure on the console", 2: "timeout", 3: "qemu exited"}[index]
+        tail = (self.child.before or "")[-1500:]
+        raise VmError(f"waiting for {what}: {reason} after "
+                      f"{time.monotonic() - self.times.started:.0f} s\n{tail}")
+
+    def wait_ready(self, timeout: float = 420) -> float:
+        """Wait for the root shell on the serial console and for systemd to
+        finish starting up; return seconds from qemu start to ready."""
+        deadline = time.monotonic() + timeout
+        self._expect(r"Linux version \d", timeout, "the kernel")
+        self.times.kernel = time.monotonic() - self.times.started
+        self._expect(r"root@[\w-]+:~# ", max(deadline - time.monotonic(), 1), "root autologin")
+        self.times.login = time.monotonic() - self.times.started
+        assert self.child is not None
+        self.child.sendline(f"export PS1='{PROMPT}' TERM=dumb SYSTEMD_PAGER= PAGER=cat; "
+                            "stty cols 250 -echo")
+        self._expect(re.escape(PROMPT), 30, "the test prompt")
+        rc, out = self.run("systemctl is-system-running --wait",
+                           timeout=max(deadline - time.monotonic(), 30))
+        self.times.ready = time.monotonic() - self.times.started
+        self.state = out.strip()
+        return self.times.ready
+
+    def run(self, command: str, timeout: float = 120) -> tuple[int, str]:
+        """Run a shell command in the guest over the serial console."""
+        assert self.child is not None
+        tag = f"__CT{time.monotonic_ns() % 10**9}__"
+        self.child.sendline(f"{command} ; echo {tag}$?")
+        self._expect(re.escape(tag) + r"(\d+)", timeout, f"`{command}`")
+        out = self.child.before or ""
+        assert self.child.match is not None and not isinstance(self.child.match, type)
+        rc = int(self.child.match.group(1))
+        self._expect(re.escape(PROMPT), 30, "the prompt")
+        return rc, out.replace("\r", "").strip("\n")
+
+    def check(self, command: str, timeout: float = 120) -> str:
+        rc, out = self.run(command, timeout)
+        if rc != 0:
+            raise VmError(f"`{command}` exited {rc} in the guest:\n{out}")
+        return out
+
+    # -- SSH ----------------------------------------------------------------
+    def ssh(self, command: str, timeout: float = 60,
+            check: bool = False) -> subprocess.CompletedProcess[str]:
+        if not self.spec.ssh_port or not self.ssh_key:
+            raise VmError("this VM has no SSH forward or no key (VmSpec.ssh_port, ssh_key)")
+        argv = ["ssh", "-i", str(self.ssh_key), "-p", str(self.spec.ssh_port),
+                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "BatchMode=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR",
+                f"{self.ssh_user}@127.0.0.1", command]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                              check=check)
+
+    # -- qemu monitor ---------------------------------------------------------
+    def monitor(self, command: str, timeout: float = 10) -> str:
+        """One HMP command (eject, set_link, device_del, ...); returns its output."""
+        assert self.files is not None
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(self.files.monitor))
+            data = b""
+            while b"(qemu) " not in data:
+                data += sock.recv(4096)
+            sock.sendall(command.encode() + b"\n")
+            data = b""
+            while data.count(b"(qemu) ") < 1:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        text = data.decode(errors="replace").replace("\r", "")
+        # drop the echoed command and the trailing prompt
+        lines = [ln for ln in text.split("\n") if not ln.startswith("(qemu)")]
+        return "\n".join(ln for ln in lines if command not in ln).strip()
+
+    # -- verdict --------------------------------------------------------------
+    def verdict(self, ok: bool, timeout: float = 60) -> int:
+        """The guest reports the result itself: it writes to isa-debug-exit and
+        qemu exits with status 1 (pass) or 3 (fail). Returns qemu's status."""
+        assert self.child is not None
+        value = "\\x00" if ok else "\\x01"
+        self.child.sendline(f"printf '{value}' | dd of=/dev/port bs=1 seek=244 count=1 "
+                            "status=none")
+        self.child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=timeout)
+        self.child.close()
+        status = self.child.exitstatus
+        self.pid = None  # reaped by close()
+        return -1 if status is None else int(status)

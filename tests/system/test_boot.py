@@ -1,0 +1,72 @@
+"""The server test image boots under BIOS as a CD and under UEFI as a USB
+stick, reaches multi-user with no failed unit, and answers on the console and
+over SSH. One boot per medium serves every test of the class."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.system.conftest import ApplianceImage
+from tests.system.harness import Vm
+
+pytestmark = pytest.mark.system
+
+MEDIA = [
+    pytest.param({}, id="bios-cd"),
+    pytest.param({"uefi": True, "usb": True}, id="uefi-usb"),
+]
+
+
+@pytest.mark.parametrize("module_vm", MEDIA, indirect=True)
+class TestBootedAppliance:
+    def test_firmware_is_the_one_asked_for(self, module_vm: Vm) -> None:
+        rc, _ = module_vm.run("test -d /sys/firmware/efi")
+        assert (rc == 0) == module_vm.spec.uefi
+
+    def test_multi_user_reached_without_failed_units(self, module_vm: Vm) -> None:
+        failed = module_vm.check("systemctl --failed --no-legend --plain")
+        assert module_vm.state == "running", f"system is {module_vm.state}; failed:\n{failed}"
+        assert module_vm.check("systemctl is-active multi-user.target") == "active"
+
+    def test_networkd_owns_the_nics(self, module_vm: Vm) -> None:
+        assert module_vm.check("systemctl list-units --all --no-legend --plain 'ifup@*'") == ""
+        addresses = module_vm.check("ip -4 -br address show dev eth0")
+        assert "10.0.2.15/" in addresses
+
+    def test_ctsys_status_answers(self, module_vm: Vm) -> None:
+        out = module_vm.check("ctsys status --json", timeout=120)
+        assert out.lstrip().startswith("{"), out
+
+    def test_image_version_is_shown(self, module_vm: Vm,
+                                    appliance_image: ApplianceImage) -> None:
+        version = appliance_image.config.image_version
+        assert version
+        assert f"VERSION={version}" in module_vm.check("cat /etc/ct-server/image-release")
+        assert version in module_vm.check("cat /etc/issue")
+
+    def test_ssh_answers_for_admin_with_key(self, module_vm: Vm) -> None:
+        result = module_vm.ssh("id -un && sudo -n true && ctsys --version", timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines()[0] == "admin"
+
+    def test_root_cannot_log_in_over_ssh(self, module_vm: Vm) -> None:
+        effective = module_vm.check("sshd -T | grep -i '^permitrootlogin'")
+        assert effective.lower().split() == ["permitrootlogin", "no"]
+
+    def test_live_keeps_running_after_the_medium_is_removed(self, module_vm: Vm) -> None:
+        if module_vm.spec.usb:
+            module_vm.monitor("device_del medium-dev")
+        else:
+            module_vm.monitor("eject -f medium")
+        # the medium is gone (the CD reads nothing / the USB disk vanished) ...
+        gone = "! dd if=/dev/sr0 of=/dev/null count=1 status=none 2>/dev/null" \
+            if not module_vm.spec.usb else "sleep 3; ! lsblk -d -n -o TRAN | grep -q usb"
+        module_vm.check(gone, timeout=60)
+        # ... and the system, running from RAM, reads its whole /usr and works on
+        module_vm.check("find /usr/lib/python3 /opt/ct-server -type f -print0 "
+                        "| xargs -0 cat > /dev/null", timeout=300)
+        module_vm.check("ctsys --version && systemctl is-active ssh")
+
+    def test_guest_reports_its_verdict_through_qemu_exit_status(self, module_vm: Vm) -> None:
+        # last test of the class: qemu exits
+        assert module_vm.verdict(ok=True) == 1
