@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ctsys.config.sections import Section
-from ctsys.config.types import Hostname, IPAddress, IPv4Address, Port
+from ctsys.config.types import Hostname, IPAddress, IPInterface, IPv4Address, Port
 
 Role = Literal["management", "cameras", "corporate", "unused"]
 ROLES: tuple[str, ...] = ("management", "cameras", "corporate", "unused")
@@ -31,16 +31,6 @@ def _roles(*roles: Role) -> list[Role]:
 def _ifname(value: str) -> str:
     if not _IFNAME.match(value):
         raise ValueError(f"{value!r} is not an interface name (1-15 letters, digits, '.', '-', '_')")
-    return value
-
-
-def _interface_address(value: str) -> str:
-    try:
-        if "/" not in value:
-            raise ValueError
-        ipaddress.ip_interface(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 or IPv6 address/prefix") from None
     return value
 
 
@@ -94,7 +84,9 @@ class Interface(Section):
     role: Role = Field("management", description="Zone of the firewall: management, cameras, corporate, unused.")
     dhcp4: bool = False
     dhcp6: bool = False
-    addresses: list[str] = Field(default_factory=list, description="Static addresses, e.g. 10.0.0.2/24, fd00::2/64.")
+    addresses: list[IPInterface] = Field(
+        default_factory=list, description="Static addresses, e.g. 10.0.0.2/24, fd00::2/64."
+    )
     gateway4: IPv4Address | None = Field(None, description="IPv4 default gateway (one per document).")
     gateway6: IPAddress | None = Field(None, description="IPv6 default gateway (one per document).")
     mtu: int | None = Field(None, ge=68, le=9000, description="MTU (68-9000); empty: the driver's default.")
@@ -109,16 +101,6 @@ class Interface(Section):
     @classmethod
     def _name(cls, value: str) -> str:
         return _ifname(value)
-
-    @field_validator("addresses")
-    @classmethod
-    def _addresses(cls, values: list[str]) -> list[str]:
-        for i, value in enumerate(values):
-            try:
-                _interface_address(value)
-            except ValueError as exc:
-                raise ValueError(f"@[{i}]: {exc}") from None
-        return values
 
     @field_validator("gateway6")
     @classmethod
