@@ -135,3 +135,26 @@ def test_client_synchronises_to_the_camera_ntp_server_and_other_subnets_are_refu
     # The same bare request from the allowed subnet is answered: the probe itself works.
     assert _probe(topology["allowed"], SERVER_A) == 8
     assert collect(server.cmdsocket).running
+
+
+def test_the_server_answers_only_on_the_interface_with_the_camera_role(
+    topology: dict[str, str], daemons: Daemons, tmp_path: Path
+) -> None:
+    """Both subnets allowed, but only the camera-role interface is served (binddevice)."""
+    tmp_path.chmod(0o755)
+    prefix = topology["server"][:-1]
+    network = {
+        "interfaces": [
+            {"name": f"{prefix}xa", "role": "cameras", "addresses": [f"{SERVER_A}/24"]},
+            {"name": f"{prefix}ya", "role": "corporate", "addresses": [f"{SERVER_B}/24"]},
+        ]
+    }
+    serve = {"enabled": True, "allow": ["10.231.2.0/24"], "roles": ["cameras"], "local_stratum": 8}
+    server = _start(
+        daemons, topology["server"], tmp_path, "server", {"network": network, "time": {"servers": [], "serve": serve}}
+    )
+    conf = (tmp_path / "server.conf").read_text()
+    assert f"binddevice {prefix}xa" in conf and "allow 10.231.1.0/24" in conf and "allow 10.231.2.0/24" in conf
+    assert _probe(topology["allowed"], SERVER_A) == 8
+    assert _probe(topology["refused"], SERVER_B) is None
+    assert collect(server.cmdsocket).running
