@@ -1,0 +1,195 @@
+"""Copy the system onto the mounted target, configure it, install the bootloaders, verify."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from ctsys.errors import CtsysError
+from ctsys.install.answer import Answers
+from ctsys.install.disk import Layout, chroot_mounts, esp_mounted
+from ctsys.run import run
+
+Progress = Callable[[str], None]
+CONSOLE = "console=tty0 console=ttyS0,115200n8"
+
+
+def tree_bytes(path: Path) -> int:
+    out = run(["du", "-sb", "--one-file-system", str(path)], timeout=300).stdout.split()
+    return int(out[0]) if out else 0
+
+
+def used_bytes(path: Path) -> int:
+    st = os.statvfs(path)
+    return (st.f_blocks - st.f_bfree) * st.f_frsize
+
+
+def copy_system(source: Path, target: Path, progress: Progress) -> int:
+    """Copy a root tree (a directory, or a squashfs image) to `target`, reporting MB copied."""
+    if source.is_dir():
+        total = tree_bytes(source)
+        argv = ["cp", "-a", "--one-file-system", f"{source}/.", str(target)]
+    elif source.is_file():
+        total = int(source.stat().st_size * 2.6)  # squashfs (zstd/xz) unpacks to about 2.6 times its size
+        argv = ["unsquashfs", "-f", "-no-progress", "-d", str(target), str(source)]
+    else:
+        raise CtsysError(f"installation source {source} does not exist")
+    start_used = used_bytes(target)
+    error: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            run(argv, timeout=3600)
+        except BaseException as exc:  # reported by the main thread
+            error.append(exc)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(2.0)
+        done = used_bytes(target) - start_used
+        progress(f"copy: {done / 1e6:,.0f} MB of ~{total / 1e6:,.0f} MB ({min(99, 100 * done // max(total, 1))} %)")
+    if error:
+        raise error[0]
+    return used_bytes(target) - start_used
+
+
+def write_fstab(target: Path, layout: Layout) -> None:
+    (target / "etc/fstab").write_text(
+        "# CT-Server system disk, written by `ctsys install` (by UUID: device names change)\n"
+        f"UUID={layout.root_uuid}\t/\text4\terrors=remount-ro\t0\t1\n"
+        f"UUID={layout.efi_uuid}\t/boot/efi\tvfat\tumask=0077,nofail\t0\t2\n"
+    )
+
+
+def fresh_identity(target: Path) -> None:
+    """A new machine-id and new SSH host keys: no two installed appliances share them."""
+    (target / "etc/machine-id").write_text(uuid.uuid4().hex + "\n")
+    for key in (target / "etc/ssh").glob("ssh_host_*"):
+        key.unlink()
+    run(["ssh-keygen", "-A", "-f", str(target)])
+
+
+def configure_document(target: Path, answers: Answers) -> list[str]:
+    """Apply the answer file to the installed system's document, then render it there."""
+    from ctsys.apply.engine import Engine
+    from ctsys.apply.registry import all_modules
+    from ctsys.config import edit
+    from ctsys.config.store import ConfigStore
+
+    store = ConfigStore(target)
+    changes: list[tuple[str, object]] = []
+    if answers.hostname:
+        changes.append(("system.hostname", answers.hostname))
+    if answers.timezone:
+        changes.append(("system.timezone", answers.timezone))
+    if answers.admin_authorized_keys:
+        changes.append(("system.admin.authorized_keys", answers.admin_authorized_keys))
+    if answers.admin_password_hash:
+        changes.append(("system.admin.password_hash", answers.admin_password_hash))
+    if answers.network is not None:
+        changes.append(("network", answers.network))
+    with store.locked():
+        doc = store.load()
+        for path, value in changes:
+            doc = edit.set_value(doc, path, value)
+        store.commit(doc, "ctsys install (answer file)", summary="install: " + ", ".join(p for p, _ in changes))
+        outcomes = Engine(target, all_modules(), live=False).apply(doc)
+    failed = [f"{o.module}: {o.error}" for o in outcomes if o.status in ("failed", "skipped")]
+    if failed:
+        raise CtsysError("the installed system's configuration could not be rendered:\n  " + "\n  ".join(failed))
+    return [p for p, _ in changes]
+
+
+def kernel_files(target: Path, medium: Path | None) -> None:
+    """The installed system boots its own kernel from /boot; take the medium's if the image left none."""
+    boot = target / "boot"
+    if any(boot.glob("vmlinuz-*")):
+        return
+    if medium is None or not (medium / "live/vmlinuz").exists():
+        raise CtsysError("no kernel in the copied system's /boot and none on the live medium")
+    modules = sorted(p.name for p in (target / "lib/modules").iterdir()) if (target / "lib/modules").is_dir() else []
+    if not modules:
+        raise CtsysError("the copied system has no kernel modules (lib/modules): it cannot boot")
+    version = modules[-1]
+    shutil.copy2(medium / "live/vmlinuz", boot / f"vmlinuz-{version}")
+    shutil.copy2(medium / "live/initrd.img", boot / f"initrd.img-{version}")
+
+
+def install_bootloaders(target: Path, layout: Layout) -> None:
+    """GRUB for BIOS (into the BIOS boot partition) and for UEFI (the removable path, no NVRAM entry:
+    the disk boots on any machine it is moved to), with the target's own GRUB."""
+    default = target / "etc/default/grub"
+    default.parent.mkdir(parents=True, exist_ok=True)
+    default.write_text(
+        "# written by ctsys install\n"
+        "GRUB_DEFAULT=0\nGRUB_TIMEOUT=3\nGRUB_DISTRIBUTOR=CT-Server\n"
+        f'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX="{CONSOLE}"\n'
+        'GRUB_TERMINAL="console serial"\n'
+        'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"\n'
+        "GRUB_DISABLE_OS_PROBER=true\n"
+    )
+    with esp_mounted(layout, target), chroot_mounts(target):
+        chroot = ["chroot", str(target)]
+        run([*chroot, "grub-install", "--target=i386-pc", "--recheck", layout.disk], timeout=300)
+        run(
+            [*chroot, "grub-install", "--target=x86_64-efi", "--efi-directory=/boot/efi", "--boot-directory=/boot",
+             "--removable", "--no-nvram"],
+            timeout=300,
+        )
+        run([*chroot, "update-grub"], timeout=300)
+
+
+def efi_files(layout: Layout, target: Path) -> list[str]:
+    """Files on the ESP, relative to it (read while it is mounted for the bootloader step)."""
+    with esp_mounted(layout, target) as esp:
+        return sorted(str(p.relative_to(esp)) for p in esp.rglob("*") if p.is_file())
+
+
+REQUIRED = (
+    "etc/fstab",
+    "etc/machine-id",
+    "etc/ssh/ssh_host_ed25519_key",
+    "etc/ctsys/appliance.yaml",
+    "boot/grub/grub.cfg",
+    "boot/grub/i386-pc/core.img",
+    "boot/efi/EFI/BOOT/BOOTX64.EFI",
+)
+
+
+def verify_tree(target: Path, bootloader: bool, efi_files: list[str] | None = None) -> list[str]:
+    """What is missing from the installed tree ([] when complete); the ESP is checked from `efi_files`."""
+    wanted = tuple(p for p in REQUIRED if bootloader or not p.startswith("boot/"))
+    missing = [p for p in wanted if not p.startswith("boot/efi/") and not (target / p).exists()]
+    if bootloader:
+        on_esp = set(efi_files or [])
+        missing += [p for p in wanted if p.startswith("boot/efi/") and p.removeprefix("boot/efi/") not in on_esp]
+    if bootloader:
+        cfg = (target / "boot/grub/grub.cfg").read_text() if (target / "boot/grub/grub.cfg").exists() else ""
+        if "linux" not in cfg:
+            missing.append("boot/grub/grub.cfg has no kernel entry")
+    return missing
+
+
+def check_filesystems(layout: Layout) -> None:
+    """After unmounting: fsck in read-only mode must find both filesystems clean."""
+    run(["fsck.ext4", "-n", layout.root], timeout=600)
+    run(["fsck.vfat", "-n", layout.efi], timeout=120)
+
+
+def record_install(target: Path, disk_serial: str | None, source: str, seconds: float) -> None:
+    info = {
+        "installed": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "disk_serial": disk_serial,
+        "source": source,
+        "seconds": round(seconds, 1),
+    }
+    path = target / "etc/ct-server/installed.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(info, indent=1) + "\n")

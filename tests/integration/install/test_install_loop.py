@@ -1,0 +1,150 @@
+"""`ctsys install` on loop devices: the real partitioning, formatting, copy and
+configuration (GRUB is exercised in the system tier, from the booted ISO).
+A data disk with a ctdata volume sits beside the target and must come out
+byte-identical."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.tools import require
+
+pytestmark = pytest.mark.integration
+CTSYS = str(Path(sys.executable).parent / "ctsys")
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHhQ0uAb0Hq5sOuB8xqYkX9b2yP3cG2cYtYb3VYQmZt0 tech@laptop"
+
+
+def sh(*args: str, timeout: float = 120) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True, timeout=timeout).stdout
+
+
+def sha256(device: str) -> str:
+    h = hashlib.sha256()
+    with open(device, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@pytest.fixture
+def loop(tmp_path: Path) -> Iterator[Callable[[str, str], str]]:
+    """Make sparse files into loop devices (with partition scanning); all detached afterwards."""
+    require("losetup", "sgdisk", "mkfs.ext4", "mkfs.vfat", "partprobe", "fsck.vfat")
+    devices: list[str] = []
+
+    def make(name: str, size: str) -> str:
+        image = tmp_path / f"{name}.img"
+        sh("truncate", "-s", size, str(image))
+        device = sh("losetup", "--find", "--show", "--partscan", str(image)).strip()
+        devices.append(device)
+        return device
+
+    yield make
+    for device in devices:
+        subprocess.run(["umount", "--recursive", "--lazy", device], capture_output=True, timeout=30)
+        subprocess.run(["losetup", "-d", device], capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def data_disk(loop: Callable[[str, str], str], tmp_path: Path) -> str:
+    """A data disk as the storage code leaves it: an ext4 volume labelled ctdata-1 with a marker and a recording."""
+    device = loop("data", "512M")
+    sh("mkfs.ext4", "-q", "-L", "ctdata-1", device)
+    mnt = tmp_path / "data-mnt"
+    mnt.mkdir()
+    sh("mount", device, str(mnt))
+    try:
+        (mnt / ".ctdata").mkdir()
+        (mnt / ".ctdata/volume.json").write_text(json.dumps({"volume_id": 1}))
+        (mnt / "recordings/cam1").mkdir(parents=True)
+        (mnt / "recordings/cam1/cam1_20261128T100000Z.mkv").write_bytes(b"\x1aE\xdf\xa3" + b"\0" * 4096)
+    finally:
+        sh("umount", str(mnt))
+    return device
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    """A tiny root tree standing in for the live system."""
+    root = tmp_path / "rootfs"
+    for d in ("etc/ssh", "usr/bin", "var/lib", "boot"):
+        (root / d).mkdir(parents=True)
+    (root / "etc/machine-id").write_text("0123456789abcdef0123456789abcdef\n")
+    (root / "etc/ssh/ssh_host_ed25519_key").write_text("image key: must be replaced\n")
+    (root / "usr/bin/tool").write_text("#!/bin/sh\necho tool\n")
+    (root / "usr/bin/tool").chmod(0o755)
+    return root
+
+
+def install(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CTSYS, "install", *args], capture_output=True, text=True, timeout=600)
+
+
+def test_install_writes_the_target_and_leaves_the_data_disk_untouched(
+    loop: Callable[[str, str], str], data_disk: str, source: Path, tmp_path: Path
+) -> None:
+    target = loop("system", "9G")
+    answer = tmp_path / "answer.yaml"
+    answer.write_text(yaml.safe_dump({"hostname": "cam-srv-9", "admin_authorized_keys": [KEY]}))
+    before = sha256(data_disk)
+    result = install("--disk", target, "--source", str(source), "--answer", str(answer), "--yes",
+                     "--no-bootloader", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report["steps"]) == {"partition", "format", "copy", "configure", "verify", "check"}
+    assert "copy: " in result.stderr  # progress was shown
+    assert sha256(data_disk) == before
+
+    table = sh("sgdisk", "--print", target)
+    assert "EF02" in table and "EF00" in table and "8304" in table
+    uuids = {p: sh("blkid", "-s", "UUID", "-o", "value", f"{target}p{p}").strip() for p in (2, 3)}
+    mnt = tmp_path / "check"
+    mnt.mkdir()
+    sh("mount", "-o", "ro", f"{target}p3", str(mnt))
+    try:
+        fstab = (mnt / "etc/fstab").read_text()
+        assert f"UUID={uuids[3]}\t/\text4" in fstab and f"UUID={uuids[2]}\t/boot/efi\tvfat" in fstab
+        assert (mnt / "etc/machine-id").read_text() != "0123456789abcdef0123456789abcdef\n"
+        assert "image key" not in (mnt / "etc/ssh/ssh_host_ed25519_key").read_text()
+        assert (mnt / "usr/bin/tool").stat().st_mode & 0o777 == 0o755
+        assert (mnt / "etc/hostname").read_text() == "cam-srv-9\n"
+        assert KEY in (mnt / "etc/ssh/authorized_keys/admin").read_text()
+        assert json.loads((mnt / "etc/ct-server/installed.json").read_text())["source"] == str(source)
+    finally:
+        sh("umount", str(mnt))
+
+
+def test_a_data_disk_is_refused_as_target_and_stays_identical(
+    loop: Callable[[str, str], str], data_disk: str, source: Path
+) -> None:
+    before = sha256(data_disk)
+    result = install("--disk", data_disk, "--source", str(source), "--yes", "--no-bootloader")
+    assert result.returncode == 1
+    assert "holds a ctdata volume" in result.stderr and "nothing was written" in result.stderr
+    assert sha256(data_disk) == before
+
+
+def test_a_too_small_disk_is_refused(loop: Callable[[str, str], str], source: Path) -> None:
+    small = loop("small", "2G")
+    result = install("--disk", small, "--source", str(source), "--yes", "--no-bootloader")
+    assert result.returncode == 1 and "too small" in result.stderr
+    probe = subprocess.run(["blkid", "-p", small], capture_output=True, text=True, timeout=30)
+    assert probe.stdout == ""  # still blank: no partition table was written
+
+
+def test_bad_answer_file_names_the_field(loop: Callable[[str, str], str], source: Path, tmp_path: Path) -> None:
+    target = loop("system", "9G")
+    answer = tmp_path / "answer.yaml"
+    answer.write_text("hostname: 'bad name'\nreboot: sometimes\n")
+    result = install("--disk", target, "--source", str(source), "--answer", str(answer), "--yes", "--no-bootloader")
+    assert result.returncode == 1
+    assert "hostname" in result.stderr and "reboot" in result.stderr
+    assert subprocess.run(["blkid", "-p", target], capture_output=True, text=True).stdout == ""

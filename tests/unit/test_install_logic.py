@@ -1,0 +1,89 @@
+"""Installer decisions that need no disk: target choice, refusals, answers, partition names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ctsys.errors import CtsysError, ValidationError
+from ctsys.install import answer, target
+from ctsys.install.disk import partition_path
+from ctsys.storage.inventory import Disk, Partition
+
+pytestmark = pytest.mark.unit
+GB = 1000**3
+
+
+def disk(name: str, size: int = 500 * GB, role: str = "free", serial: str | None = None, **kw: object) -> Disk:
+    return Disk(name=name, path=f"/dev/{name}", size=size, serial=serial or f"SN-{name}", role=role, **kw)  # type: ignore[arg-type]
+
+
+def test_auto_picks_the_only_suitable_disk() -> None:
+    disks = [disk("sda", role="data"), disk("sdb"), disk("sdc", role="removable"), disk("md0", role="raid-member")]
+    assert target.choose(disks, "auto").name == "sdb"
+    assert [k.disk.name for k in target.kept(disks)] == ["sda", "sdc", "md0"]
+
+
+def test_auto_refuses_to_guess_between_two_disks() -> None:
+    with pytest.raises(CtsysError, match="several disks") as info:
+        target.choose([disk("sda"), disk("sdb")], "auto")
+    assert "ctserver.disk=SERIAL" in str(info.value)
+
+
+def test_named_disk_by_serial_or_path() -> None:
+    disks = [disk("sda"), disk("nvme0n1", serial="S4EWNX0N")]
+    assert target.choose(disks, "S4EWNX0N").name == "nvme0n1"
+    assert target.choose(disks, "/dev/sda").name == "sda"
+    with pytest.raises(CtsysError, match="no disk 'sdz'"):
+        target.choose(disks, "sdz")
+
+
+@pytest.mark.parametrize(
+    ("candidate", "reason"),
+    [
+        (disk("sda", role="data"), "holds a ctdata volume"),
+        (disk("sda", role="raid-member"), "RAID member"),
+        (disk("sda", role="removable"), "removable medium"),
+        (disk("sda", size=4 * GB), "too small"),
+        (disk("sda", partitions=[Partition("sda1", "/dev/sda1", GB, mountpoints=["/run/live/medium"])]), "live medium"),
+        (disk("sda", partitions=[Partition("sda1", "/dev/sda1", GB, mountpoints=["/mnt/usb"])]), "mounted"),
+    ],
+)
+def test_refusals_name_the_reason_and_write_nothing(candidate: Disk, reason: str) -> None:
+    with pytest.raises(CtsysError, match=reason) as info:
+        target.choose([candidate], "sda")
+    assert "nothing was written" in str(info.value)
+
+
+def test_no_candidate_lists_every_disk_and_why() -> None:
+    with pytest.raises(CtsysError) as info:
+        target.choose([disk("sda", role="data"), disk("sdb", size=GB)], "auto")
+    assert "/dev/sda: holds a ctdata volume" in str(info.value) and "/dev/sdb: is too small" in str(info.value)
+
+
+def test_partition_names() -> None:
+    assert partition_path("/dev/sda", 3) == "/dev/sda3"
+    assert partition_path("/dev/nvme0n1", 1) == "/dev/nvme0n1p1"
+    assert partition_path("/dev/loop7", 2) == "/dev/loop7p2"
+
+
+def test_answers_from_file_and_kernel_parameters(tmp_path: Path) -> None:
+    medium = tmp_path / "medium"
+    medium.mkdir()
+    (medium / "site.yaml").write_text("hostname: gate-srv\ndisk: auto\nreboot: true\n")
+    got = answer.load(None, "BOOT_IMAGE=/live/vmlinuz ctserver.mode=install ctserver.answer=/site.yaml "
+                            "ctserver.disk=S4EWNX0N quiet", medium)
+    assert (got.hostname, got.disk, got.reboot) == ("gate-srv", "S4EWNX0N", True)
+    assert answer.load(None, "", medium).disk == "auto"  # no default file on this medium
+
+
+def test_bad_answers_name_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "a.yaml"
+    bad.write_text("hostname: 'x y'\nnetwork_typo: {}\n")
+    with pytest.raises(ValidationError) as info:
+        answer.load(str(bad), "", tmp_path)
+    paths = [p for p, _ in info.value.problems]
+    assert any(p.endswith("hostname") for p in paths) and any(p.endswith("network_typo") for p in paths)
+    with pytest.raises(CtsysError, match="does not exist"):
+        answer.load(str(tmp_path / "missing.yaml"), "", tmp_path)
