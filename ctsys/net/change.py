@@ -31,6 +31,10 @@ def port_conflicts(doc: Appliance) -> list[tuple[str, str]]:
         # SNMP is the only UDP service; the others are TCP.
         if where and (proto == "udp") == where.startswith("snmp."):
             problems.append((f"network.{kind}[{i}].port", f"port {port} is used by services.{where}"))
+    if entries and not doc.services.web.enabled:
+        kind, i = entries[0][0], entries[0][1]
+        problems.append((f"network.{kind}[{i}]", "forwards and proxies run in nginx, which services.web.enabled: "
+                         "false stops; enable it with `ctsys service enable web`"))
     return problems
 
 

@@ -170,3 +170,13 @@ def test_apply_refuses_a_change_that_cuts_the_ssh_session(
     assert fake_run.calls == []  # refused before the timer or anything else
     monkeypatch.setenv("CTSYS_NET_FORCE", "1")
     guard(tmp_path, doc, NetHost())  # forced: no snapshot yet, so nothing is armed, but no refusal
+
+
+def test_relays_need_the_web_service(tmp_path: Path, fake_run: Any) -> None:
+    from ctsys.config import document
+    from ctsys.net.change import port_conflicts
+
+    doc = document.parse("services: {web: {enabled: false}}\n"
+                         "network: {forwards: [{name: a, port: 8000, target: 10.0.0.5, target_port: 80}]}")
+    [(path, reason)] = port_conflicts(doc)
+    assert path == "network.forwards[0]" and "services.web.enabled" in reason
