@@ -34,11 +34,21 @@ def _endpoint(ip: str, port: int) -> str:
 
 
 def listen_addresses(doc: Appliance, extra: tuple[str, ...] = ()) -> list[str]:
-    """127.0.0.1 (local tools), then the addresses of the interfaces with an allowed role."""
+    """127.0.0.1 (local tools), then the addresses of the interfaces with an allowed role.
+
+    An allowed interface configured by DHCP has no address to name here: snmpd then
+    listens on every address of that family and the firewall keeps other roles out.
+    """
     port = doc.services.snmp.port
-    out = [_endpoint("127.0.0.1", port)]
-    for iface in roles.with_roles(doc, doc.snmp.roles):
+    ifaces = roles.with_roles(doc, doc.snmp.roles)
+    wildcard4, wildcard6 = any(i.dhcp4 for i in ifaces), any(i.dhcp6 for i in ifaces)
+    out = [f"udp:0.0.0.0:{port}" if wildcard4 else _endpoint("127.0.0.1", port)]
+    if wildcard6:
+        out.append(f"udp6:[::]:{port}")
+    for iface in ifaces:
         for ip in iface.ips():
+            if (wildcard4 and ":" not in ip) or (wildcard6 and ":" in ip):
+                continue  # already covered by the wildcard
             endpoint = _endpoint(ip, port)
             if endpoint not in out:
                 out.append(endpoint)

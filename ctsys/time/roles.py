@@ -20,6 +20,8 @@ class RoleInterface:
     name: str
     role: str
     addresses: tuple[str, ...] = field(default_factory=tuple)  # "10.1.0.1/24" forms
+    dhcp4: bool = False  # an address known only at run time
+    dhcp6: bool = False
 
     def networks(self) -> list[str]:
         nets = []
@@ -78,7 +80,9 @@ def interfaces(doc: Appliance) -> list[RoleInterface]:
             continue
         for role in roles:
             if isinstance(role, str):
-                out.append(RoleInterface(name, role, _addresses(entry)))
+                out.append(
+                    RoleInterface(name, role, _addresses(entry), entry.get("dhcp4") is True, entry.get("dhcp6") is True)
+                )
     return out
 
 

@@ -75,3 +75,12 @@ def test_users_replace_old_user_lines_and_keep_the_engine_state() -> None:
     persistent = "engineBoots 7\noldEngineID 0x80001f88\nusmUser 1 3 0x80 0x6e6d73 ...\ncreateUser old SHA x AES y\n"
     out = merged(persistent, '# managed\ncreateUser nms SHA "a-pass-123" AES "p-pass-456"\n').splitlines()
     assert out == ["engineBoots 7", "oldEngineID 0x80001f88", 'createUser nms SHA "a-pass-123" AES "p-pass-456"']
+
+
+def test_a_dhcp_interface_of_an_allowed_role_makes_snmpd_listen_on_every_address() -> None:
+    doc = fixture().model_copy(update={"network": {"interfaces": [
+        {"name": "eth0", "role": "management", "dhcp4": True, "addresses": []},
+        {"name": "eth1", "role": "cameras", "addresses": ["10.30.0.1/24"]},
+    ]}})  # fmt: skip
+    [listen] = [x for x in lines(render_snmpd_conf(doc)) if x.startswith("agentAddress")]
+    assert listen == "agentAddress udp:0.0.0.0:161"
