@@ -45,8 +45,22 @@ def program_addresses(doc: Appliance, host: NetHost) -> None:
             run(host.argv("ip", family, "route", "replace", "default", "via", getattr(owner, field), "dev", owner.name))
 
 
+def bonds_to_recreate(doc: Appliance, sysfs: Path = Path("/sys")) -> list[str]:
+    """Bonds whose mode differs from the kernel's: networkd cannot change the mode of a live bond."""
+    stale = []
+    for iface in doc.network.interfaces:
+        mode_file = sysfs / "class/net" / iface.name / "bonding/mode"
+        if iface.bond is not None and mode_file.exists():
+            current = mode_file.read_text().split()[0]  # e.g. "802.3ad 4"
+            if current != iface.bond.mode:
+                stale.append(iface.name)
+    return stale
+
+
 def activate_network(root: Path, doc: Appliance, host: NetHost) -> None:
     if host.systemd:
+        for bond in bonds_to_recreate(doc):
+            run(["ip", "link", "del", "dev", bond])
         # netplan renders for networkd and reconfigures only links whose config changed.
         run(["netplan", "apply"], timeout=120)
     else:

@@ -79,3 +79,14 @@ def test_forwarding_left_on_fails_the_apply(fake_run: Any) -> None:
     assert "net.ipv4.ip_forward is 1 after the apply" in str(info.value)
     fake_run.on("sysctl", "-n", stdout="0\n")
     check_forwarding_off(NetHost())
+
+
+def test_a_bond_whose_mode_changes_is_recreated(tmp_path: Path) -> None:
+    from ctsys.net.activate import bonds_to_recreate
+
+    doc = document.parse("network: {interfaces: [{name: bond0, bond: {members: [eth1, eth2], mode: 802.3ad}},"
+                         " {name: bond1, bond: {members: [eth3]}}]}")
+    for name, mode in (("bond0", "active-backup 1"), ("bond1", "active-backup 1")):
+        (tmp_path / "class/net" / name / "bonding").mkdir(parents=True)
+        (tmp_path / "class/net" / name / "bonding/mode").write_text(mode + "\n")
+    assert bonds_to_recreate(doc, tmp_path) == ["bond0"]
