@@ -75,6 +75,7 @@ def start_snmpd(tmp: Path, doc: Appliance, state: Path = STATE) -> subprocess.Po
         if probe.ok:
             return proc
         time.sleep(0.2)
+    stop(proc)  # the caller never gets it: stop it here
     raise AssertionError("snmpd did not answer within 15 s:\n" + (tmp / "snmpd.log").read_text())
 
 
