@@ -75,8 +75,24 @@ def services(units: dict[str, str]) -> list[ServiceInfo]:
     return [ServiceInfo(name, unit, states.get(unit, "unknown")) for name, unit in units.items()]
 
 
+DISKS_TTL = 120.0  # SMART queries wake the disks: not at every walk
+_disks_cache: tuple[float, list[DiskInfo]] | None = None
+
+
 def disks() -> list[DiskInfo]:
-    """From ctsys.storage's inventory (SMART when readable), else nothing."""
+    """From ctsys.storage's inventory (SMART when readable), cached for DISKS_TTL seconds."""
+    import time
+
+    global _disks_cache
+    now = time.monotonic()
+    if _disks_cache is not None and now - _disks_cache[0] < DISKS_TTL:
+        return _disks_cache[1]
+    found = _read_disks()
+    _disks_cache = (now, found)
+    return found
+
+
+def _read_disks() -> list[DiskInfo]:
     from ctsys.storage import inventory  # type: ignore[attr-defined,unused-ignore]
 
     out = []

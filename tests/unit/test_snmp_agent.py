@@ -105,3 +105,16 @@ def test_recorder_stats_become_cameras_and_totals() -> None:
     ]
     assert (totals.cameras, totals.cameras_recording, totals.bitrate_kbps) == (2, 1, 4500.0)
     assert totals.written_bytes == 2**30 + 2**20
+
+
+def test_live_collection_survives_missing_sources(fake_run) -> None:  # type: ignore[no-untyped-def]
+    """No storage tools, no recorder, no systemd: the appliance figures are still served."""
+    from ctsys.snmp import sources
+
+    fake_run.on("lsblk", returncode=1, stderr="lsblk: not here")
+    sources._disks_cache = None
+    state = sources.collect({"services": {"recorder": "ct-recorder.service"}, "recorder_api_port": 9})
+    assert state.appliance.hostname and state.appliance.memory_total_bytes > 0
+    assert [s.name for s in state.services] == ["recorder"]
+    assert state.disks == [] and state.cameras == []
+    assert Tree((1,), state).get((1, 1, 3, 0)) is not None
