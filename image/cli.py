@@ -109,20 +109,64 @@ def provision(**values: Any) -> None:
               show_default=True, help="auto: KVM when it really runs a guest kernel, else TCG")
 @click.option("--ssh-port", type=int, default=None,
               help="forward 127.0.0.1:PORT to the guest's SSH port")
+@click.option("--detach", is_flag=True,
+              help="run qemu in the background (serial console to a log file), wait until "
+                   "SSH answers, print how to log in, and return")
+@click.option("--timeout", default=900, show_default=True,
+              help="with --detach: seconds to wait for SSH")
 def boot(image: Path, uefi: bool, usb: bool, nics: int, disks: int, memory: int, accel: str,
-         ssh_port: int | None) -> None:
+         ssh_port: int | None, detach: bool, timeout: int) -> None:
     """Boot IMAGE in qemu with the serial console on this terminal (Ctrl-A X quits)."""
+    import subprocess
+
     from image import qemu
 
+    if detach and not ssh_port:
+        ssh_port = 2222
     spec = _guard(lambda: qemu.VmSpec(image=image, uefi=uefi, usb=usb, nics=nics, disks=disks,
                                       memory_mib=memory, ssh_port=ssh_port))
     chosen = _guard(lambda: qemu.choose_accel(accel, image, out=sys.stderr))
+    click.echo(f"ctimage: accelerator {chosen}", err=True)
+    if detach:
+        _guard(lambda: _boot_detached(spec, chosen, timeout))
+        return
     with qemu.VmFiles(spec) as files:
         argv = qemu.qemu_argv(spec, files, chosen, serial="mon:stdio")
         click.echo("$ " + " ".join(argv), err=True)
-        import subprocess
-
         sys.exit(subprocess.call(argv))
+
+
+def _boot_detached(spec: Any, accel: str, timeout: int) -> None:
+    """Start qemu in its own session, wait for an SSH banner on the forward."""
+    import subprocess
+    import time
+
+    from image import qemu
+
+    files = qemu.VmFiles(spec, parent=spec.image.parent).__enter__()
+    log = spec.image.with_suffix(".serial.log")
+    argv = qemu.qemu_argv(spec, files, accel, serial=f"file:{log}", monitor=True)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    start = time.monotonic()
+    click.echo(f"ctimage: qemu PID {proc.pid} booting {spec.image.name}; serial log {log}",
+               err=True)
+    while time.monotonic() - start < timeout:
+        if proc.poll() is not None:
+            raise ImageError(f"qemu exited with status {proc.returncode}; see {log}")
+        if qemu.ssh_banner(spec.ssh_port):
+            break
+        time.sleep(2)
+    else:
+        raise ImageError(f"no SSH answer on 127.0.0.1:{spec.ssh_port} after {timeout} s "
+                         f"(qemu PID {proc.pid} left running; see {log})")
+    click.echo(f"""
+CT-Server is ready after {time.monotonic() - start:.0f} s (qemu PID {proc.pid}).
+  Log in:   ssh -p {spec.ssh_port} admin@127.0.0.1      (password: ct-server)
+  Then:     ctsys status
+  Console:  {log}   (qemu monitor: {files.monitor})
+  Stop:     kill {proc.pid}; rm -rf {files.dir}
+""")
 
 
 @main.command(name="settings")

@@ -23,6 +23,7 @@ class Flavour:
     description: str
     packages: tuple[str, ...]
     roles: tuple[str, ...]
+    strip: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def _parse(data: dict[str, Any]) -> Profile:
             description=f.get("description", ""),
             packages=tuple(f.get("packages") or ()),
             roles=tuple(f["roles"]),
+            strip=tuple(f.get("strip") or ()),
         )
         for name, f in data["flavours"].items()
     }

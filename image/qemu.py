@@ -180,3 +180,17 @@ def choose_accel(requested: str, image: Path, out: TextIO | None = None) -> str:
     with contextlib.suppress(OSError):
         ACCEL_CACHE.write_text(json.dumps({"boot_id": boot_id, "accel": accel}))
     return accel
+
+
+def ssh_banner(port: int | None, timeout: float = 3.0) -> bool:
+    """True when an SSH server answers on 127.0.0.1:port (the guest's sshd)."""
+    import socket
+
+    if not port:
+        return False
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            return sock.recv(64).startswith(b"SSH-")
+    except OSError:
+        return False

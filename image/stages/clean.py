@@ -10,6 +10,7 @@ from pathlib import Path
 from image.chroot import allow_service_starts, leftover_mounts
 from image.context import Context
 from image.errors import ImageError
+from image.run import run
 
 # Globs relative to the rootfs; directories are emptied, files removed.
 REMOVE = (
@@ -33,6 +34,19 @@ REMOVE = (
 )
 
 
+def strip(rootfs: Path, patterns: tuple[str, ...]) -> int:
+    """Remove the flavour's unneeded paths; refresh module lists if modules went."""
+    removed = 0
+    for pattern in patterns:
+        for path in rootfs.glob(pattern):
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+            removed += 1
+    if removed and any("modules" in p for p in patterns):
+        for kernel in (rootfs / "usr" / "lib" / "modules").iterdir():
+            run(["depmod", "--basedir", rootfs, kernel.name])
+    return removed
+
+
 def clean(rootfs: Path) -> int:
     leftovers = leftover_mounts(rootfs)
     if leftovers:
@@ -52,4 +66,5 @@ def clean(rootfs: Path) -> int:
 
 
 def run_stage(ctx: Context) -> str:
-    return f"{clean(ctx.rootfs)} paths removed"
+    stripped = strip(ctx.rootfs, ctx.profile.flavour(ctx.config.flavour).strip)
+    return f"{clean(ctx.rootfs)} paths removed, {stripped} stripped"

@@ -13,6 +13,7 @@ killed by its PID when the block ends, whatever happened.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -30,6 +31,19 @@ from image.qemu import VmFiles, VmSpec, choose_accel, qemu_argv
 
 PROMPT = "CTVM# "
 FAILURE = r"Kernel panic|Unable to find a medium|\(initramfs\)|BusyBox v[\d.]+ .*built-in shell"
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _read_until_prompt(sock: socket.socket) -> str:
+    data = b""
+    while not data.endswith(b"(qemu) "):
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode(errors="replace")
 
 
 class VmError(AssertionError):
@@ -83,16 +97,12 @@ class Vm:
     def kill(self) -> None:
         """Kill our qemu by PID (never by name) and remove its scratch files."""
         if self.pid is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.pid = None
         if self.child is not None:
-            try:
+            with contextlib.suppress(pexpect.ExceptionPexpect):
                 self.child.close(force=True)  # reaps the killed qemu
-            except pexpect.ExceptionPexpect:
-                pass
         if self.files is not None:
             self.files.__exit__(None, None, None)
             self.files = None
@@ -123,7 +133,7 @@ class Vm:
         raise VmError(f"waiting for {what}: {reason} after "
                       f"{time.monotonic() - self.times.started:.0f} s\n{tail}")
 
-    def wait_ready(self, timeout: float = 420) -> float:
+    def wait_ready(self, timeout: float = 900) -> float:
         """Wait for the root shell on the serial console and for systemd to
         finish starting up; return seconds from qemu start to ready."""
         deadline = time.monotonic() + timeout
@@ -135,7 +145,7 @@ class Vm:
         self.child.sendline(f"export PS1='{PROMPT}' TERM=dumb SYSTEMD_PAGER= PAGER=cat; "
                             "stty cols 250 -echo")
         self._expect(re.escape(PROMPT), 30, "the test prompt")
-        rc, out = self.run("systemctl is-system-running --wait",
+        _, out = self.run("systemctl is-system-running --wait",
                            timeout=max(deadline - time.monotonic(), 30))
         self.times.ready = time.monotonic() - self.times.started
         self.state = out.strip()
@@ -178,20 +188,12 @@ class Vm:
         with socket.socket(socket.AF_UNIX) as sock:
             sock.settimeout(timeout)
             sock.connect(str(self.files.monitor))
-            data = b""
-            while b"(qemu) " not in data:
-                data += sock.recv(4096)
+            _read_until_prompt(sock)
             sock.sendall(command.encode() + b"\n")
-            data = b""
-            while data.count(b"(qemu) ") < 1:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-        text = data.decode(errors="replace").replace("\r", "")
-        # drop the echoed command and the trailing prompt
-        lines = [ln for ln in text.split("\n") if not ln.startswith("(qemu)")]
-        return "\n".join(ln for ln in lines if command not in ln).strip()
+            text = _read_until_prompt(sock)
+        # HMP echoes the command with line-editing escapes, then the output
+        lines = ANSI.sub("", text).replace("\r", "").split("\n")
+        return "\n".join(ln for ln in lines[1:] if not ln.startswith("(qemu)")).strip()
 
     # -- verdict --------------------------------------------------------------
     def verdict(self, ok: bool, timeout: float = 60) -> int:

@@ -1,0 +1,105 @@
+"""Bonds, VLANs and the rollback timer on a booted appliance (qemu): what this host's kernel cannot do.
+
+The guest's eth1 and eth2 (bond members) and eth3 share one qemu hub; eth3 is
+moved into a namespace inside the guest and plays the switch-side peer, so the
+traffic stays inside the VM. `set_link` on the qemu monitor cuts a member.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from image.qemu import VmSpec
+from tests.system.harness import Vm, VmError
+
+pytestmark = pytest.mark.system
+
+IMAGE = Path(os.environ.get("CT_TEST_IMAGE", "/var/tmp/ctimage/ct-server-debian-12-server-test.iso"))
+# Three NICs on qemu hub 1: device ids m1, m2 (bond members), peer.
+HUB = tuple(
+    arg
+    for i, dev in enumerate(("m1", "m2", "peer"), start=1)
+    for arg in ("-netdev", f"hubport,id=hub{dev},hubid=1",
+                "-device", f"virtio-net-pci,id={dev},netdev=hub{dev},mac=52:54:00:c7:01:{i:02x}")
+)
+NETWORK = ("{interfaces: [{name: eth0, role: management, dhcp4: true},"
+           " {name: bond0, role: corporate, addresses: [10.99.0.1/24],"
+           "  bond: {members: [eth1, eth2], mode: active-backup, primary: eth1, miimon: 100}},"
+           " {name: bond0.42, role: cameras, addresses: [10.98.0.1/24], vlan: {id: 42, link: bond0}}],"
+           " rollback_seconds: 30}")
+
+
+def poll(vm: Vm, command: str, pattern: str, timeout: float) -> str:
+    """Run `command` in the guest until its output matches `pattern` (bounded)."""
+    deadline = time.monotonic() + timeout
+    out = ""
+    while time.monotonic() < deadline:
+        _, out = vm.run(command, timeout=60)
+        if re.search(pattern, out):
+            return out
+        time.sleep(2)
+    raise VmError(f"`{command}` never matched {pattern!r}; last output:\n{out}")
+
+
+def nic_by_mac(vm: Vm, mac: str) -> str:
+    links = json.loads(vm.check("ip -j link show"))
+    return next(link["ifname"] for link in links if link.get("address") == mac)
+
+
+def test_bond_failover_lacp_vlan_and_unconfirmed_rollback(tmp_path: Path) -> None:
+    if not IMAGE.is_file():
+        pytest.fail(f"no test image {IMAGE}: build one with `ctimage build --test-access` (or set CT_TEST_IMAGE)")
+    spec = VmSpec(image=IMAGE, nics=1, memory_mib=1536, extra_args=HUB)
+    with Vm(spec, log_path=tmp_path / "console.log", workdir=tmp_path) as vm:
+        vm.wait_ready()
+        assert [nic_by_mac(vm, f"52:54:00:c7:01:{i:02x}") for i in (1, 2, 3)] == ["eth1", "eth2", "eth3"]
+        # The switch side: eth3 in a namespace of the guest, with the same VLAN.
+        vm.check("ip netns add peer && ip link set eth3 netns peer && ip -n peer link set lo up && "
+                 "ip -n peer addr add 10.99.0.2/24 dev eth3 && ip -n peer link set eth3 up && "
+                 "ip -n peer link add link eth3 name eth3.42 type vlan id 42 && "
+                 "ip -n peer addr add 10.98.0.2/24 dev eth3.42 && ip -n peer link set eth3.42 up")
+        value = base64.b64encode(NETWORK.encode()).decode()
+        vm.check(f"ctsys config set network \"$(echo {value} | base64 -d)\"")
+        vm.check("ctsys net apply --force", timeout=180)
+        vm.check("ctsys net confirm")
+
+        # active-backup: eth1 is active; cutting its link moves traffic to eth2.
+        poll(vm, "cat /proc/net/bonding/bond0", r"Currently Active Slave: eth1", 60)
+        vm.check("ping -c 2 -W 2 10.99.0.2")
+        vm.check("ping -c 2 -W 2 10.98.0.2")  # through the VLAN on the bond
+        vm.monitor("set_link m1 off")
+        poll(vm, "cat /proc/net/bonding/bond0", r"Currently Active Slave: eth2", 30)
+        vm.check("ping -c 3 -W 2 10.99.0.2")
+        vm.monitor("set_link m1 on")
+        poll(vm, "cat /proc/net/bonding/bond0", r"Slave Interface: eth1\nMII Status: up", 30)
+
+        # 802.3ad with fast LACP: the bond is recreated in the new mode, the VLAN comes back on it.
+        vm.check("ctsys net bond bond0 --member eth1 --member eth2 --mode 802.3ad --lacp-rate fast "
+                 "--hash-policy layer3+4 --role corporate", timeout=180)
+        vm.check("ctsys net confirm")
+        bonding = poll(vm, "cat /proc/net/bonding/bond0", r"IEEE 802\.3ad Dynamic link aggregation", 60)
+        assert "LACP rate: fast" in bonding and "Transmit Hash Policy: layer3+4" in bonding
+        poll(vm, "ip -o addr show dev bond0.42", r"10\.98\.0\.1/24", 60)
+        assert "802.1Q id 42" in vm.check("ip -d link show bond0.42")
+        vm.check("ping -c 2 -W 2 10.99.0.2")
+
+        # Unconfirmed change: the timer puts the previous addresses back by itself.
+        vm.check("ctsys net set bond0 --address 10.97.0.1/24", timeout=180)
+        applied = time.monotonic()
+        assert "10.97.0.1/24" in vm.check("ip -o addr show dev bond0")
+        assert json.loads(vm.check("ctsys net status --json"))["pending"] is True
+        assert vm.check("systemctl is-active ctsys-net-rollback.timer").strip() == "active"
+        poll(vm, "ip -o addr show dev bond0", r"10\.99\.0\.1/24", 120)
+        delay = time.monotonic() - applied
+        print(f"rollback restored bond0 {delay:.0f} s after the unconfirmed apply (window 30 s)")
+        assert 25 <= delay <= 120
+        assert json.loads(vm.check("ctsys net status --json"))["pending"] is False
+        assert "10.99.0.1/24" in vm.check("ctsys config get network.interfaces[1].addresses")
+        vm.check("ping -c 2 -W 2 10.99.0.2")

@@ -1,0 +1,185 @@
+"""ctimage's stages build the right command lines, cache the bootstrap by its
+manifest, render the boot menu, and check the host before a build."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from image import REPO_ROOT, preflight, qemu
+from image.config import make_config
+from image.context import Context
+from image.errors import PreflightFailed
+from image.run import Result
+from image.stages import bootstrap, iso, provision, squashfs
+
+pytestmark = pytest.mark.unit
+
+FIXED = {"source_date_epoch": 1700000000, "image_version": "1.2.3+test"}
+
+
+def make_ctx(tmp_path: Path, **values: object) -> Context:
+    config = make_config({**FIXED, "cache_dir": tmp_path / "cache",
+                          "output_dir": tmp_path / "out", **values}, environ={})
+    return Context(config, config.load_profile(), out=io.StringIO())
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, argv: list[str | Path], **kwargs: object) -> Result:
+        args = [str(a) for a in argv]
+        self.calls.append(args)
+        if "mmdebstrap" in args:  # pretend: the target now holds a rootfs
+            Path(args[-4]).mkdir(parents=True)
+        return Result(tuple(args), 0, "", "")
+
+
+def test_mmdebstrap_gets_every_package_and_the_profile_sources(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, extra_packages=("htop",))
+    argv = bootstrap.mmdebstrap_argv(ctx, tmp_path / "root")
+    include = next(a for a in argv if a.startswith("--include="))
+    assert "htop" in include and "linux-image-amd64" in include and "live-boot" in include
+    assert argv[argv.index("bookworm") + 1] == str(tmp_path / "root")
+    assert any(a.startswith("deb http") and "bookworm-security" in a for a in argv)
+
+
+def test_bootstrap_cache_key_changes_with_packages_and_mirror_only(tmp_path: Path) -> None:
+    base = bootstrap.cache_entry(make_ctx(tmp_path))
+    assert bootstrap.cache_entry(make_ctx(tmp_path)) == base
+    assert bootstrap.cache_entry(make_ctx(tmp_path, image_version="other")) == base
+    assert bootstrap.cache_entry(make_ctx(tmp_path, extra_packages=("htop",))) != base
+    assert bootstrap.cache_entry(make_ctx(tmp_path, mirror="http://m.example/d")) != base
+
+
+def test_unchanged_bootstrap_is_copied_from_the_cache(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = make_ctx(tmp_path)
+    ctx.config.output_dir.mkdir(parents=True)
+    ctx.log_file.write_text("")
+    recorder = Recorder()
+    monkeypatch.setattr(bootstrap, "run", recorder)
+    assert bootstrap.run_stage(ctx) == "built"
+    assert any("mmdebstrap" in c for c in recorder.calls)
+    recorder.calls.clear()
+    assert bootstrap.run_stage(ctx) == "cached"
+    assert not any("mmdebstrap" in c for c in recorder.calls)
+    assert recorder.calls[-1][:3] == ["cp", "-a", "--reflink=auto"]
+    manifest = json.loads((bootstrap.cache_entry(ctx) / "manifest.json").read_text())
+    assert manifest["release"] == "bookworm" and "chrony" in manifest["packages"]
+
+
+def test_mksquashfs_is_reproducible_and_compresses_as_asked() -> None:
+    argv = squashfs.mksquashfs_argv(Path("/r"), Path("/o.sqfs"), "xz", 1700000000)
+    assert argv[argv.index("-comp") + 1] == "xz"
+    assert argv[argv.index("-all-time") + 1] == "1700000000"
+    assert argv[argv.index("-mkfs-time") + 1] == "1700000000"
+    zstd = squashfs.mksquashfs_argv(Path("/r"), Path("/o.sqfs"), "zstd", None)
+    assert "zstd" in zstd and "-all-time" not in zstd
+
+
+def test_xorriso_makes_a_bios_and_uefi_hybrid_with_a_fixed_date() -> None:
+    argv = iso.xorriso_argv(Path("/s"), Path("/o.iso"), 1700000000)
+    assert "boot/grub/i386-pc/eltorito.img" in argv          # BIOS, El Torito
+    assert "--grub2-mbr" in argv                             # BIOS, USB stick (hybrid MBR)
+    assert argv[argv.index("--efi-boot") + 1] == "boot/grub/efi.img"  # UEFI
+    assert "-efi-boot-part" in argv                          # EFI partition for USB
+    assert "--modification-date=2023111422132000" in argv
+
+
+def test_boot_menu_offers_every_mode_with_serial_variants(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, boot_default="live-serial")
+    menu = iso.render_menu(ctx, memtest=True)
+    for entry in ("live", "install", "diagnostics", "live-serial", "install-serial",
+                  "diagnostics-serial", "memtest"):
+        assert f"--id {entry} " in menu, entry
+    assert "set default=live-serial" in menu
+    assert menu.count("toram") == 6 and "@" not in menu
+    assert "ctserver.mode=install" in menu and "ctserver.mode=diagnostics" in menu
+    assert "memtest" not in iso.render_menu(ctx, memtest=False)
+
+
+def test_grub_images_search_the_medium_by_marker() -> None:
+    embedded = (REPO_ROOT / "iso" / "embedded.cfg").read_text()
+    stub = (REPO_ROOT / "iso" / "efi-stub.cfg").read_text()
+    for text in (embedded, stub):
+        assert "search --no-floppy --file --set=root /.disk/@MARKER@" in text
+
+
+def test_playbook_runs_the_flavour_roles_over_the_chroot(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path)
+    inventory, playbook, extra = provision.write_playbook(ctx, Path("/r"), tmp_path / "a")
+    assert "ansible_connection=community.general.chroot ansible_host=/r" in inventory.read_text()
+    play = json.loads(playbook.read_text())[0]
+    assert play["roles"] == list(ctx.config.roles(ctx.profile))
+    values = json.loads(extra.read_text())
+    assert values["ctimage_build"] is True and values["base__image_version"] == "1.2.3+test"
+    assert "ssh__authorized_keys" not in values  # only test builds carry the harness key
+
+
+def test_recap_is_parsed_from_the_last_play_recap() -> None:
+    out = "PLAY RECAP ***\nrootfs : ok=36   changed=0    unreachable=0    failed=0    skipped=3"
+    recap = provision.parse_recap(out)
+    assert (recap.ok, recap.changed, recap.failed) == (36, 0, 0)
+
+
+def test_preflight_lists_every_missing_tool_with_its_package(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = make_ctx(tmp_path)
+    monkeypatch.setattr(preflight.shutil, "which", lambda tool: None)
+    monkeypatch.setattr(preflight.os, "geteuid", lambda: 1000)
+    with pytest.raises(PreflightFailed) as info:
+        preflight.check(ctx.config, ctx.profile)
+    text = str(info.value)
+    assert "root" in text and "mmdebstrap" in text and "squashfs-tools" in text
+    assert "xorriso" in text and "mtools" in text
+
+
+def test_qemu_networking_never_leaves_the_host(tmp_path: Path) -> None:
+    image = tmp_path / "x.iso"
+    image.write_bytes(b"")
+    spec = qemu.VmSpec(image=image, nics=3, ssh_port=2222)
+    files = qemu.VmFiles(spec)
+    argv = qemu.qemu_argv(spec, files, "tcg")
+    netdevs = [argv[i + 1] for i, a in enumerate(argv) if a == "-netdev"]
+    assert len(netdevs) == 3 and all("restrict=on" in n for n in netdevs)
+    assert "hostfwd=tcp:127.0.0.1:2222-:22" in netdevs[0]
+    assert argv[argv.index("-accel") + 1] == "tcg,thread=multi"
+
+
+def test_qemu_uefi_usb_boots_ovmf_from_a_usb_stick(tmp_path: Path) -> None:
+    image = tmp_path / "x.iso"
+    image.write_bytes(b"")
+    spec = qemu.VmSpec(image=image, uefi=True, usb=True, disks=2, disk_bus="nvme")
+    files = qemu.VmFiles(spec)
+    files.ovmf_vars = tmp_path / "vars.fd"
+    files.disks = [tmp_path / "d0", tmp_path / "d1"]
+    text = " ".join(qemu.qemu_argv(spec, files, "kvm"))
+    assert "if=pflash" in text and "OVMF_CODE" in text
+    assert "usb-storage,id=medium-dev" in text and "scsi-cd" not in text
+    assert text.count("-device nvme,") == 2 and "-cpu host" in text
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("install", "multi-user.target.wants/ct-install.service"),
+    ("diagnostics", "serial-getty@ttyS0.service.d/zz-ct-diagnostics.conf"),
+    ("live", None),
+])
+def test_boot_mode_generator_turns_the_mode_into_units(tmp_path: Path, mode: str,
+                                                       expected: str | None) -> None:
+    cmdline = tmp_path / "cmdline"
+    cmdline.write_text(f"boot=live toram ctserver.mode={mode} quiet\n")
+    out = tmp_path / "gen"
+    out.mkdir()
+    subprocess.run(["sh", str(REPO_ROOT / "live" / "ct-boot-mode-generator"), str(out)],
+                   env={"CT_CMDLINE_FILE": str(cmdline)}, check=True)
+    created = sorted(str(p.relative_to(out)) for p in out.rglob("*") if not p.is_dir())
+    if expected is None:
+        assert created == []
+    else:
+        assert expected in created
