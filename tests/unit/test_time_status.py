@@ -76,7 +76,7 @@ def test_scheduled_sync_brings_sources_online_then_offline_even_on_failure(fake_
     assert fake_run.commands() == [
         "chronyc -n online",
         "chronyc -n burst 4/4",
-        "chronyc -n waitsync 2 0.1",
+        "chronyc -n waitsync 20 0.1 0 1",
         "chronyc -n makestep",
         "chronyc -n offline",
     ]

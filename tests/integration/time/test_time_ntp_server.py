@@ -158,3 +158,26 @@ def test_the_server_answers_only_on_the_interface_with_the_camera_role(
     assert _probe(topology["allowed"], SERVER_A) == 8
     assert _probe(topology["refused"], SERVER_B) is None
     assert collect(server.cmdsocket).running
+
+
+def test_scheduled_mode_waits_offline_until_the_timer_synchronises(
+    topology: dict[str, str], daemons: Daemons, tmp_path: Path
+) -> None:
+    """Sources are `offline` between scheduled syncs; `ctsys time sync` brings them in."""
+    from ctsys.time.actions import sync_now
+
+    tmp_path.chmod(0o755)
+    serve = {"enabled": True, "allow": ["10.231.1.0/24"], "roles": [], "local_stratum": 8}
+    _start(daemons, topology["server"], tmp_path, "server", {"time": {"servers": [], "serve": serve}})
+    scheduled = {"servers": [{"host": SERVER_A}], "sync": {"mode": "scheduled", "times": ["03:00"]}}
+    client = _start(daemons, topology["allowed"], tmp_path, "client", {"time": scheduled})
+    assert f"server {SERVER_A} iburst offline" in (tmp_path / "client.conf").read_text()
+    time.sleep(3)  # long enough for an online iburst source to have been selected
+    assert not collect(client.cmdsocket).synchronised
+    sync_now(wait_seconds=30, socket=client.cmdsocket)
+    state = collect(client.cmdsocket)
+    assert state.synchronised and state.tracking is not None and state.tracking.reference == SERVER_A
+    # Offline again after the sync, until the next scheduled time.
+    offline = run(["chronyc", "-n", "-h", client.cmdsocket or "", "activity"]).stdout
+    assert "0 sources online" in offline
+    assert "1 sources offline" in offline or "1 sources doing burst (return to offline)" in offline
