@@ -8,6 +8,7 @@ by the document's createUser lines and everything else (engine ID, boots) kept.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ctsys.fsutil import write_atomic
@@ -28,4 +29,8 @@ def sync(users_file: Path, persistent_file: Path) -> int:
     text = merged(current, users)
     persistent_file.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(persistent_file, text, 0o600)
+    # snmpd rewrites this file as Debian-snmp, the owner of /var/lib/snmp: keep it theirs.
+    owner = persistent_file.parent.stat()
+    if os.geteuid() == 0 and (owner.st_uid, owner.st_gid) != (0, 0):
+        os.chown(persistent_file, owner.st_uid, owner.st_gid)
     return sum(1 for line in text.splitlines() if line.startswith("createUser "))

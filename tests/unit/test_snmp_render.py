@@ -84,3 +84,14 @@ def test_a_dhcp_interface_of_an_allowed_role_makes_snmpd_listen_on_every_address
     ]}})  # fmt: skip
     [listen] = [x for x in lines(render_snmpd_conf(doc)) if x.startswith("agentAddress")]
     assert listen == "agentAddress udp:0.0.0.0:161"
+
+
+def test_sync_users_writes_the_persistent_file_privately(tmp_path: Path) -> None:
+    from ctsys.snmp.users import sync
+
+    users = tmp_path / "users.conf"
+    users.write_text('createUser nms SHA "auth-pass-123" AES "priv-pass-456"\n')
+    persistent = tmp_path / "var/lib/snmp/snmpd.conf"
+    assert sync(users, persistent) == 1
+    assert persistent.stat().st_mode & 0o777 == 0o600
+    assert sync(tmp_path / "absent.conf", persistent) == 0  # no user file: every user removed
