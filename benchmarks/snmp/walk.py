@@ -9,6 +9,7 @@ figures. Run as root from the repository: `.venv/bin/python -m benchmarks.snmp.w
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -62,6 +63,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ctsys-snmp-bench-") as tmp:
+        # The client tools keep their state there, not in the host's /var/lib/snmp.
+        os.environ["SNMP_PERSISTENT_DIR"] = tmp
         f = measure(Path(tmp), args.cameras, args.rounds)
     print(f"snmpwalk of {PRODUCT} with {f.cameras} cameras: {f.objects} objects")
     print(f"  snmpwalk     median {f.walk_median * 1000:.0f} ms, max {max(f.walk_seconds) * 1000:.0f} ms"

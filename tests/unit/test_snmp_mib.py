@@ -35,9 +35,10 @@ def test_smilint_would_catch_a_broken_mib(tmp_path: Path) -> None:
 
 
 def _translate(name: str) -> str:
-    return run(
-        ["snmptranslate", "-M", f"{MIBS / 'base'}:{MIBS}", "-m", "CT-SERVER-MIB", "-On", f"CT-SERVER-MIB::{name}"]
-    ).stdout.strip()
+    # A private persistent dir: snmptranslate would create /var/lib/snmp/cert_indexes on the host.
+    env = {**os.environ, "SNMP_PERSISTENT_DIR": "/tmp/ctsys-test-snmp", "SNMPCONFPATH": "/nonexistent"}
+    argv = ["snmptranslate", "-M", f"{MIBS / 'base'}:{MIBS}", "-m", "CT-SERVER-MIB", "-On", f"CT-SERVER-MIB::{name}"]
+    return run(argv, env=env).stdout.strip()
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,15 @@ pytestmark = pytest.mark.integration
 PRODUCT = ".1.3.6.1.4.1.99999.1"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def client_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The net-snmp client tools keep state (engine boots...) in a temp dir, not the host's /var/lib/snmp."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SNMP_PERSISTENT_DIR", str(tmp_path_factory.mktemp("snmp-client")))
+        mp.setenv("MIBS", "")
+        yield
+
+
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, document.Appliance, Path]]:
     require("snmpd", "snmpget", "snmpwalk")
