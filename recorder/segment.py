@@ -39,6 +39,12 @@ class Sample:
     wall: float
     size: int = 0
     duration: int = 0  # in time_base; the packet's own, or the stream's typical one
+    # time_base as a float: Fraction arithmetic per packet cost more than the muxing.
+    tb: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.tb:
+            self.tb = float(self.time_base)
 
     def copy(self) -> Sample:
         """A copy with its own data: muxing consumes a packet's buffer."""
@@ -54,11 +60,12 @@ class Sample:
             self.wall,
             self.size,
             self.duration,
+            self.tb,
         )
 
     @property
     def seconds(self) -> float:
-        return float(self.dts * self.time_base)
+        return self.dts * self.tb
 
 
 def should_cut(elapsed: float, target: float, keyframe: bool) -> bool:
@@ -103,7 +110,7 @@ class SegmentWriter:
             self.base_seconds = sample.seconds
         base = self._base.get(sample.index)
         if base is None:
-            base = self._base[sample.index] = round(self.base_seconds / sample.time_base)
+            base = self._base[sample.index] = round(self.base_seconds / sample.tb)
         dts = sample.dts - base
         if dts < 0:
             return  # audio that precedes the first video keyframe
@@ -117,12 +124,12 @@ class SegmentWriter:
         packet.time_base = sample.time_base
         packet.dts = dts
         packet.pts = pts
-        position = float(dts * sample.time_base)
+        position = dts * sample.tb
         if sample.is_video:
             if sample.keyframe:
                 self.keyframes.append(round(position, 3))
             duration = sample.duration or packet.duration or 0
-            self.media_end = max(self.media_end, float((pts + duration) * sample.time_base))
+            self.media_end = max(self.media_end, (pts + duration) * sample.tb)
         self._container.mux(packet)
         self.packets += 1
         if self._fd is None:

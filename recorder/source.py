@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import av
 
@@ -51,14 +52,23 @@ REANCHOR_SECONDS = 2.0
 PROBE_OPTIONS = {"analyzeduration": "1000000", "probesize": "1000000"}
 
 
-def input_options(stream: StreamConfig) -> tuple[str | None, dict[str, str]]:
-    """The demuxer and its options for a configured stream."""
+def input_options(stream: StreamConfig, read_timeout: float) -> tuple[str | None, dict[str, str]]:
+    """The demuxer and its options for a configured stream.
+
+    Timeouts are FFmpeg's own socket timeouts (microseconds): PyAV's `timeout=` runs a
+    Python interrupt callback inside every I/O wait, which cost ~10 % CPU per stream.
+    A read that still hangs is caught by the daemon's heartbeat check (watchdog).
+    """
+    micros = str(int(read_timeout * 1_000_000))
     if stream.mjpeg:
         # Multipart JPEG push carries no timestamps: stamp packets on arrival.
-        return "mpjpeg", {"use_wallclock_as_timestamps": "1"}
+        return "mpjpeg", {"use_wallclock_as_timestamps": "1", "rw_timeout": micros}
+    if urlsplit(stream.url).scheme in ("http", "https"):
+        return None, {"rw_timeout": micros, **PROBE_OPTIONS}
     options = {
         "rtsp_transport": stream.transport,
         "allowed_media_types": "video+audio",
+        "timeout": micros,
         **PROBE_OPTIONS,
     }
     return None, options
@@ -177,14 +187,9 @@ class StreamWorker(threading.Thread):
     def _session(self) -> str:
         """Record one connection until it ends; return why it ended."""
         self.stats.state = "connecting"
-        fmt, options = input_options(self.stream)
+        fmt, options = input_options(self.stream, self.read_timeout)
         try:
-            container = av.open(
-                self.stream.open_url(),
-                format=fmt,
-                options=options,
-                timeout=(self.read_timeout, self.read_timeout),
-            )
+            container = av.open(self.stream.open_url(), format=fmt, options=options)
         except (av.FFmpegError, OSError, ValueError) as exc:
             return f"connect failed: {exc}"
         try:
@@ -203,6 +208,7 @@ class StreamWorker(threading.Thread):
         if not templates:
             return "no recordable video stream"
         timelines: dict[int, StreamTimeline] = {}
+        time_bases: dict[int, float] = {}
         kinds: dict[int, bool] = {}
         for i, s in templates.items():
             frame = 0.04
@@ -212,6 +218,7 @@ class StreamWorker(threading.Thread):
             elif s.codec_context.sample_rate:
                 frame = (s.codec_context.frame_size or 1024) / s.codec_context.sample_rate
             timelines[i] = StreamTimeline(s.time_base, default_duration_seconds=frame)
+            time_bases[i] = float(s.time_base)
             kinds[i] = s.type == "video"
             if s.type == "video":
                 self.stats.video_codec = s.codec_context.name
@@ -237,19 +244,24 @@ class StreamWorker(threading.Thread):
             index = packet.stream_index
             timeline = timelines[index]
             before = timeline.discontinuities
-            stamped = timeline.stamp(packet.pts, packet.dts, packet.duration)
+            duration = packet.duration
+            stamped = timeline.stamp(packet.pts, packet.dts, duration)
             now = time.time()
             is_video = kinds[index]
-            keyframe = bool(packet.is_keyframe)
-            self.stats.on_packet(now, packet.size, is_video, keyframe, packet.is_corrupt)
+            keyframe = packet.is_keyframe
+            size = packet.size
+            self.stats.on_packet(size, is_video, keyframe, packet.is_corrupt)
             self.stats.timestamp_discontinuities += timeline.discontinuities - before
             if stamped is None:
                 self.stats.skipped_packets += 1
                 continue
+            if is_video:
+                self.stats.last_frame = now
             if is_video and keyframe and self._outage_id is not None:
                 self.index.outage_end(self._outage_id)
                 self._outage_id = None
-            media = float(stamped.dts * timeline.time_base)
+            tb = time_bases[index]
+            media = stamped.dts * tb
             if is_video:
                 offset = now - media
                 if anchor is None or offset < anchor or offset - anchor > REANCHOR_SECONDS:
@@ -264,8 +276,9 @@ class StreamWorker(threading.Thread):
                 keyframe,
                 is_video,
                 wall,
-                packet.size,
-                packet.duration or timeline.last_delta,
+                size,
+                duration or timeline.last_delta,
+                tb,
             )
             self._dispatch(sample)
         return "end of stream"

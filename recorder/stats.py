@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -28,39 +27,37 @@ class StreamStats:
     skipped_packets: int = 0
     timestamp_discontinuities: int = 0
     gop_frames: int = 0
+    frames: int = 0
     _frames_since_key: int = 0
-    # (arrival time, bytes, is_video) over the last few seconds, for rates.
-    _window: deque[tuple[float, int, bool]] = field(default_factory=deque)
+    # Rates come from the counters between two snapshots: nothing per packet but sums.
+    _mark: tuple[float, int, int] = (0.0, 0, 0)
+    _rates: tuple[float, float] = (0.0, 0.0)
 
-    WINDOW_SECONDS = 5.0
+    MIN_RATE_INTERVAL = 1.0
 
-    def on_packet(self, now: float, size: int, is_video: bool, keyframe: bool, corrupt: bool) -> None:
+    def on_packet(self, size: int, is_video: bool, keyframe: bool, corrupt: bool) -> None:
         self.packets += 1
         self.bytes += size
         if corrupt:
             self.corrupt_packets += 1
         if is_video:
-            self.last_frame = now
+            self.frames += 1
             if keyframe:
                 if self._frames_since_key:
                     self.gop_frames = self._frames_since_key
                 self._frames_since_key = 0
             self._frames_since_key += 1
-        self._window.append((now, size, is_video))
-        limit = now - self.WINDOW_SECONDS
-        while self._window and self._window[0][0] < limit:
-            self._window.popleft()
 
     def rates(self, now: float | None = None) -> tuple[float, float]:
-        """(video frames per second, kbit/s) over the recent window."""
+        """(video frames per second, kbit/s) since the previous measure (at least 1 s ago)."""
         now = time.time() if now is None else now
-        recent = [w for w in self._window if w[0] >= now - self.WINDOW_SECONDS]
-        if len(recent) < 2:
-            return 0.0, 0.0
-        span = max(now - recent[0][0], 1e-3)
-        frames = sum(1 for w in recent if w[2])
-        kbits = sum(w[1] for w in recent) * 8 / 1000
-        return frames / span, kbits / span
+        when, frames, size = self._mark
+        if now - when >= self.MIN_RATE_INTERVAL:
+            if when:
+                span = now - when
+                self._rates = ((self.frames - frames) / span, (self.bytes - size) * 8 / 1000 / span)
+            self._mark = (now, self.frames, self.bytes)
+        return self._rates
 
     def snapshot(self, now: float | None = None) -> dict[str, Any]:
         fps, kbps = self.rates(now)
