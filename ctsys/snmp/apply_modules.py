@@ -31,6 +31,7 @@ def activate_snmp(ctx: ApplyContext) -> None:
     and a reload re-reads the configuration after snmpd dropped its privileges.
     """
     run(["systemctl", "daemon-reload"])
+    run(["systemctl", "enable", "--now", "ctsys-snmp-watch.timer"])
     if not ctx.doc.services.snmp.enabled:
         return
     for path in ("/etc/snmp/snmpd.conf", AGENT_CONFIG):
@@ -53,6 +54,9 @@ MODULES = [
                 when=_enabled,
             ),
             FileSpec(HOOK, "etc/ctsys/alert.d/50-snmp-notify.j2", mode=0o755, when=_notifies),
+            # Alerts for stopped services and lost cameras serve every hook (mail too): always there.
+            FileSpec("/etc/systemd/system/ctsys-snmp-watch.service", "etc/systemd/system/ctsys-snmp-watch.service.j2"),
+            FileSpec("/etc/systemd/system/ctsys-snmp-watch.timer", "etc/systemd/system/ctsys-snmp-watch.timer.j2"),
         ),
         context=_context,
         activate=activate_snmp,

@@ -260,6 +260,23 @@ def notify(obj: Obj) -> None:
         raise CtsysError(f"notification not delivered to: {', '.join(failed)}")
 
 
+@snmp.command("watch")
+@json_option
+@click.pass_obj
+def watch(obj: Obj, as_json: bool) -> None:
+    """Raise service and camera alerts on state changes since the last run (ctsys-snmp-watch.timer).
+
+    A service of the appliance that stops, or a camera that disconnects, raises
+    an alert (and so an SNMP notification); its return clears it. JSON: the
+    list of events.
+    """
+    from ctsys.snmp.watch import check
+    from ctsys.time.docchange import load
+
+    events = check(obj.root, load(obj))
+    emit(events, as_json, lambda e: "\n".join(e) if e else "no change")
+
+
 @snmp.command("sync-users")
 @click.option("--users", "users_file", default="/etc/snmp/ctsys-users.conf", show_default=True)
 @click.option("--persistent", "persistent_file", default="/var/lib/snmp/snmpd.conf", show_default=True)

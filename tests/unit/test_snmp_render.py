@@ -68,7 +68,9 @@ def test_module_renders_users_agent_config_and_hook_with_tight_modes() -> None:
 
 def test_snmp_switched_off_removes_its_files_and_the_hook() -> None:
     files = render_module(MODULE, document.defaults())
-    assert all(content is None for content in files.values())
+    kept = {target for target, content in files.items() if content is not None}
+    # Only the service/camera watch stays: its alerts serve the other hooks too.
+    assert kept == {"/etc/systemd/system/ctsys-snmp-watch.service", "/etc/systemd/system/ctsys-snmp-watch.timer"}
 
 
 def test_users_replace_old_user_lines_and_keep_the_engine_state() -> None:
