@@ -157,9 +157,71 @@ def _problems(s: SmartSummary, status: int) -> list[str]:
 
 
 def read_smart(path: str) -> SmartSummary:
-    """SMART summary of one device (/dev/sda, /dev/nvme0n1)."""
+    """SMART summary of one device (/dev/sda, /dev/nvme0n1).
+
+    smartctl's JSON first; pySMART's text parser when smartctl has no JSON
+    output (smartmontools before 7.0, as on older profiles).
+    """
     result = run(["smartctl", "-j", "-a", path], check=False, timeout=60)
-    return parse_smartctl(result.stdout, path)
+    summary = parse_smartctl(result.stdout, path)
+    if not summary.available and summary.reason and "no JSON" in summary.reason:
+        return read_smart_pysmart(path)
+    return summary
+
+
+def seam_smartctl() -> Any:
+    """pySMART's smartctl runner, routed through ctsys.run (logged, timed out, mockable).
+
+    pySMART is imported here only: it sets LANG=C for the whole process on import.
+    """
+    from pySMART import Smartctl
+
+    class SeamSmartctl(Smartctl):
+        def _exec(self, cmd: list[str]) -> tuple[list[str], int]:
+            result = run(cmd, check=False, timeout=60)
+            return result.stdout.splitlines(), result.returncode
+
+    return SeamSmartctl(smartctl_path="smartctl")
+
+
+def _pysmart_attr(device: Any, attr_id: int) -> int | None:
+    attrs = getattr(device, "attributes", None) or []
+    if attr_id >= len(attrs) or attrs[attr_id] is None:
+        return None
+    try:
+        return int(str(attrs[attr_id].raw).split()[0])
+    except (ValueError, IndexError):
+        return None
+
+
+def read_smart_pysmart(path: str) -> SmartSummary:
+    """A SmartSummary from pySMART (smartctl's human output), through the run() seam."""
+    from pySMART import Device
+
+    device = Device(path, smartctl=seam_smartctl())
+    if device.name is None or not (device.smart_capable or device.interface == "nvme"):
+        return SmartSummary(path, False, reason="the device gives no SMART data (pySMART)")
+    s = SmartSummary(
+        path,
+        True,
+        protocol="NVMe" if device.interface == "nvme" else "ATA" if device.interface in ("ata", "sat") else "SCSI",
+        model=device.model,
+        serial=device.serial,
+        healthy=None if device.assessment is None else device.assessment == "PASS",
+        temperature=device.temperature,
+        power_on_hours=_pysmart_attr(device, ATTR_POWER_ON_HOURS),
+        reallocated_sectors=_pysmart_attr(device, ATTR_REALLOCATED),
+        pending_sectors=_pysmart_attr(device, ATTR_PENDING),
+        uncorrectable_sectors=_pysmart_attr(device, ATTR_UNCORRECTABLE),
+    )
+    nvme = getattr(device, "if_attributes", None)
+    if device.interface == "nvme" and nvme is not None:
+        s.nvme_critical_warning = getattr(nvme, "criticalWarning", None)
+        s.nvme_percentage_used = getattr(nvme, "percentageUsed", None)
+        s.nvme_media_errors = getattr(nvme, "mediaAndDataIntegrityErrors", None)
+        s.power_on_hours = s.power_on_hours or getattr(nvme, "powerOnHours", None)
+    s.problems = _problems(s, 0)
+    return s
 
 
 def summary_for(disk: Disk) -> dict[str, Any]:
