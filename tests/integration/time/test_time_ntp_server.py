@@ -8,6 +8,7 @@ so the true offset is zero and the measured one must be tiny).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -126,6 +127,14 @@ def test_client_synchronises_to_the_camera_ntp_server_and_other_subnets_are_refu
     assert abs(state.tracking.offset_seconds) < 0.010, state.tracking
     assert [s.state for s in state.sources] == ["selected"]
     print(f"\nclient synchronised in {took:.1f} s, offset {state.tracking.offset_seconds * 1e6:+.1f} µs")
+    # The command an operator runs says the same.
+    from click.testing import CliRunner
+
+    from ctsys.cli import cli
+
+    shown = json.loads(CliRunner().invoke(cli, ["time", "status", "--json", "--socket", client.cmdsocket or ""]).output)
+    assert shown["synchronised"] is True and shown["sources"][0]["address"] == SERVER_A
+    assert shown["sources"][0]["reached_of_8"] >= 1
 
     # Outside the allowed subnet: no answer to chronyd nor to a bare request.
     outside = collect(outsider.cmdsocket)
