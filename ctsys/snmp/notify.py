@@ -79,7 +79,8 @@ def varbinds(doc: Appliance, event: Event) -> list[str]:
 
 def command(doc: Appliance, manager: Manager, event: Event) -> list[str]:
     """The snmptrap (v2c) or snmpinform (v3) command line for one manager."""
-    target = f"[{manager.host}]:{manager.port}" if ":" in manager.host else f"{manager.host}:{manager.port}"
+    # net-snmp needs the transport spelled out for IPv6: udp6:[addr]:port.
+    target = f"udp6:[{manager.host}]:{manager.port}" if ":" in manager.host else f"{manager.host}:{manager.port}"
     # -m '': load no MIB, every OID is numeric; -Ln: log nothing to stderr but errors.
     common = ["-m", "", "-Le", "-t", "3", "-r", "2"]
     if manager.version == "2c":

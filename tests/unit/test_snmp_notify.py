@@ -69,3 +69,9 @@ def test_the_event_comes_from_the_alert_environment() -> None:
     env = {"CTSYS_ALERT_KIND": "time", "CTSYS_ALERT_SUBJECT": "chrony", "CTSYS_ALERT_MESSAGE": "lost sync",
            "CTSYS_ALERT_SEVERITY": "warning", "CTSYS_ALERT_STATE": "raised"}  # fmt: skip
     assert Event.from_environment(env) == Event("time", "raised", "warning", "chrony", "lost sync")
+
+
+def test_an_ipv6_manager_is_addressed_over_udp6() -> None:
+    doc = fixture()
+    manager = doc.snmp.managers[0].model_copy(update={"host": "2001:db8::5"})
+    assert "udp6:[2001:db8::5]:162" in command(doc, manager, EVENT)
