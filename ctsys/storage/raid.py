@@ -110,6 +110,8 @@ def create(name: str, level: int, members: list[Disk], spares: list[Disk], progr
     """Create the array (it is usable at once; the initial resync runs in the background). Returns its UUID."""
     for disk in [*members, *spares]:
         progress(f"wiping signatures on {disk.path}")
+        for part in disk.partitions:  # old filesystems must not reappear through a stale table
+            run(["wipefs", "-a", part.path], check=False)
         run(["wipefs", "-a", disk.path])
     progress(f"creating RAID {level} /dev/{name} from {', '.join(d.path for d in members)}")
     run(create_argv(name, level, [d.path for d in members], [d.path for d in spares]), timeout=120)

@@ -157,3 +157,29 @@ def test_every_storage_command_explains_itself() -> None:
             result = runner.invoke(group, [name, "--help"])
             assert result.exit_code == 0, (group.name, name)
             assert command.help and len(command.help) > 30, f"{group.name} {name}: --help explains too little"
+
+
+def test_protected_bytes_come_from_the_recorders_index(tmp_path: Path) -> None:
+    from ctsys.storage.volumes import protected_bytes
+    from recorder.index import SCHEMA
+
+    index = tmp_path / "index.sqlite"
+    db = sqlite3.connect(index)
+    db.executescript(SCHEMA)
+    rows = [
+        ("cam1", "/srv/ctdata/1/recordings/cam1/a.mkv", 0, 60, 100),  # inside the protected range
+        ("cam1", "/srv/ctdata/1/recordings/cam1/b.mkv", 600, 660, 200),  # outside
+        ("cam2", "/srv/ctdata/1/recordings/cam2/a.mkv", 0, 60, 400),  # other camera
+        ("cam1", "/srv/ctdata/2/recordings/cam1/c.mkv", 30, 90, 800),  # other volume
+    ]
+    db.executemany(
+        "INSERT INTO segments (camera, stream, kind, volume, path, start, end, bytes) "
+        "VALUES (?, 'main', 'continuous', 'v', ?, ?, ?, ?)",
+        rows,
+    )
+    db.execute("INSERT INTO protected (camera, start, end, note) VALUES ('cam1', 10, 100, 'incident')")
+    db.commit()
+    db.close()
+    assert protected_bytes(index, "/srv/ctdata/1") == 100
+    assert protected_bytes(index, "/srv/ctdata/2") == 800
+    assert protected_bytes(tmp_path / "missing.sqlite", "/srv/ctdata/1") is None
