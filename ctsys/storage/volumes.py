@@ -67,7 +67,10 @@ def mounted_volumes(volumes: Iterable[DataVolume] | None = None, root: str = "/"
 
 
 def system_usage(root: str = "/") -> VolumeUsage:
-    total, used, free = _statvfs(root)
+    path = Path(root)
+    while not path.exists():  # a --root tree not made yet: the filesystem it will be on
+        path = path.parent
+    total, used, free = _statvfs(str(path))
     return VolumeUsage(0, "system", "/", "", True, total, used, free)
 
 
