@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -34,7 +35,7 @@ from image.qemu import VmSpec  # noqa: E402
 from tests.system.harness import Vm  # noqa: E402
 
 
-def build(values: dict[str, object]) -> tuple[float, dict[str, object]]:
+def build(values: dict[str, object]) -> tuple[float, dict[str, Any]]:
     config = make_config(values)
     start = time.monotonic()
     result = build_image(config, out=io.StringIO())
@@ -50,11 +51,14 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=Path("/var/tmp/ctimage-bench"))
     args = parser.parse_args()
 
-    figures: dict[str, object] = {"flavour": args.flavour,
-                                  "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-    values: dict[str, object] = {"flavour": args.flavour, "output_dir": args.output,
-                                 "test_access": True, "boot_default": "live-serial",
-                                 "boot_timeout": 1}
+    figures: dict[str, object] = {"flavour": args.flavour, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    values: dict[str, object] = {
+        "flavour": args.flavour,
+        "output_dir": args.output,
+        "test_access": True,
+        "boot_default": "live-serial",
+        "boot_timeout": 1,
+    }
     cache = Path(tempfile.mkdtemp(prefix="ctimage-bench-cache.", dir="/var/tmp"))
     try:
         if not args.skip_cold:

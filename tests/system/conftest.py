@@ -123,8 +123,8 @@ def module_vm(appliance_image: ApplianceImage,
     dict of VmSpec fields, e.g. {"uefi": True, "usb": True}."""
     spec: dict[str, Any] = dict(getattr(request, "param", {}))
     spec.setdefault("ssh_port", free_port())
-    name = f"{request.module.__name__}-" + "-".join(f"{k}" for k, v in spec.items()
-                                                     if v is True) or "bios-cd"
+    flags = "-".join(k for k, v in spec.items() if v is True)
+    name = f"{request.module.__name__.rsplit('.', 1)[-1]}-{flags or 'bios-cd'}"
     vm = Vm(VmSpec(image=appliance_image.iso, **spec), log_path=_log_path(name, 0),
             ssh_key=appliance_image.ssh_key)
     try:

@@ -84,7 +84,8 @@ class Vm:
     def start(self) -> Vm:
         self.files = VmFiles(self.spec, parent=self.workdir).__enter__()
         argv = qemu_argv(self.spec, self.files, self.accel, serial="stdio", monitor=True)
-        log = open(self.log_path, "w") if self.log_path else None  # noqa: SIM115
+        # line-buffered, so a test's serial log can be followed while it runs
+        log = open(self.log_path, "w", buffering=1) if self.log_path else None  # noqa: SIM115
         self._log = log
         if log:
             log.write("$ " + shlex.join(argv) + "\n")

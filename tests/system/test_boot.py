@@ -9,7 +9,8 @@ import pytest
 from tests.system.conftest import ApplianceImage
 from tests.system.harness import Vm
 
-pytestmark = pytest.mark.system
+# the first test pays for the session build and the boot (TCG, shared CPU)
+pytestmark = [pytest.mark.system, pytest.mark.timeout(2400)]
 
 MEDIA = [
     pytest.param({}, id="bios-cd"),

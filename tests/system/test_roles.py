@@ -8,7 +8,8 @@ import pytest
 from image.build import reprovision
 from tests.system.conftest import ApplianceImage
 
-pytestmark = pytest.mark.system
+# the first test pays for the session build and the boot (TCG, shared CPU)
+pytestmark = [pytest.mark.system, pytest.mark.timeout(2400)]
 
 
 def test_second_provisioning_run_changes_nothing(appliance_image: ApplianceImage) -> None:
