@@ -107,7 +107,8 @@ def activate_relay(root: Path, doc: Appliance, host: NetHost) -> None:
             run(["systemctl", "enable", "nginx.service"])
             run(["systemctl", "reload-or-restart", "nginx.service"], timeout=60)
         else:
-            run(["systemctl", "try-reload-or-restart", "nginx.service"], timeout=60)
+            # Only to drop removed relays; an appliance without nginx has nothing to drop.
+            run(["systemctl", "try-reload-or-restart", "nginx.service"], timeout=60, check=False)
         return
     run_dir = nginx_run_dir(root)
     conf = relay.wrapper_config(root, run_dir)
