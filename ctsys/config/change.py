@@ -17,6 +17,7 @@ def change_document(
     mutate: Callable[[Appliance], Appliance],
     apply: bool = True,
     only: tuple[str, ...] = (),
+    summary: str | None = None,
 ) -> Revision | None:
     """Apply `mutate` to the current document under the lock and commit it.
 
@@ -30,7 +31,7 @@ def change_document(
     root: str = obj.root  # type: ignore[attr-defined]
     try:
         with ConfigStore(root).transaction() as txn:
-            rev = txn.commit(mutate(txn.doc), command_line())
+            rev = txn.commit(mutate(txn.doc), command_line(), summary=summary)
     except CtsysError as exc:
         journal.record(root, action, "error: " + " ".join(str(exc).split())[:300])
         raise

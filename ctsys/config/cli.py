@@ -19,29 +19,6 @@ def _store(obj: Obj) -> Any:
     return ConfigStore(obj.root)
 
 
-def _changed(obj: Obj, action: str, rev: Any, apply_now: bool) -> None:
-    from ctsys import journal
-
-    if rev is None:
-        click.echo("no change: the document already says that")
-        journal.record(obj.root, action, "ok", {"revision": "none"})
-        return
-    journal.record(obj.root, action, "ok", {"revision": str(rev.number), "summary": rev.summary})
-    click.echo(f"revision {rev.number}: {rev.summary}")
-    if apply_now:
-        from ctsys.apply.cli import run_apply
-
-        run_apply(obj, dry_run=False, force=False, only=(), as_json=False)
-    else:
-        click.echo("run `ctsys apply` to put it into effect")
-
-
-def _refused(obj: Obj, action: str, exc: Exception) -> None:
-    from ctsys import journal
-
-    journal.record(obj.root, action, "error: " + " ".join(str(exc).split())[:300])
-
-
 @click.group()
 def config() -> None:
     """The appliance document /etc/ctsys/appliance.yaml and its history.
@@ -101,17 +78,10 @@ def set_cmd(obj: Obj, path: str, value: str, as_string: bool, apply_now: bool) -
       ctsys config set system.admin.authorized_keys '["ssh-ed25519 AAAA... me"]'
     """
     from ctsys.config import edit
-    from ctsys.errors import CtsysError
-    from ctsys.identity import command_line
+    from ctsys.config.change import change_document
 
-    try:
-        with _store(obj).transaction() as txn:
-            new = edit.set_value(txn.doc, path, value if as_string else edit.parse_value(value))
-            rev = txn.commit(new, command_line())
-    except CtsysError as exc:
-        _refused(obj, "config.set", exc)
-        raise
-    _changed(obj, "config.set", rev, apply_now)
+    parsed = value if as_string else edit.parse_value(value)
+    change_document(obj, "config.set", lambda doc: edit.set_value(doc, path, parsed), apply=apply_now)
 
 
 @config.command("unset")
@@ -121,16 +91,9 @@ def set_cmd(obj: Obj, path: str, value: str, as_string: bool, apply_now: bool) -
 def unset(obj: Obj, path: str, apply_now: bool) -> None:
     """Remove PATH: a key goes back to its default, a list element is deleted."""
     from ctsys.config import edit
-    from ctsys.errors import CtsysError
-    from ctsys.identity import command_line
+    from ctsys.config.change import change_document
 
-    try:
-        with _store(obj).transaction() as txn:
-            rev = txn.commit(edit.unset_value(txn.doc, path), command_line())
-    except CtsysError as exc:
-        _refused(obj, "config.unset", exc)
-        raise
-    _changed(obj, "config.unset", rev, apply_now)
+    change_document(obj, "config.unset", lambda doc: edit.unset_value(doc, path), apply=apply_now)
 
 
 @config.command("history")
@@ -177,18 +140,16 @@ def diff(obj: Obj, a: int | None, b: int | None) -> None:
 def rollback(obj: Obj, number: int, apply_now: bool) -> None:
     """Make revision NUMBER the current document again (recorded as a new revision)."""
     from ctsys.config import document
-    from ctsys.errors import CtsysError
-    from ctsys.identity import command_line
+    from ctsys.config.change import change_document
 
     store = _store(obj)
-    try:
-        with store.transaction() as txn:
-            old = document.parse(store.revision_text(number))
-            rev = txn.commit(old, command_line(), summary=f"rollback to revision {number}")
-    except CtsysError as exc:
-        _refused(obj, "config.rollback", exc)
-        raise
-    _changed(obj, "config.rollback", rev, apply_now)
+    change_document(
+        obj,
+        "config.rollback",
+        lambda _doc: document.parse(store.revision_text(number)),
+        apply=apply_now,
+        summary=f"rollback to revision {number}",
+    )
 
 
 @config.command("export")
@@ -213,18 +174,10 @@ def export(obj: Obj, file: str) -> None:
 def import_cmd(obj: Obj, file: str, apply_now: bool) -> None:
     """Replace the document with FILE, after validating all of it (nothing changes if invalid)."""
     from ctsys.config import document
-    from ctsys.errors import CtsysError
-    from ctsys.identity import command_line
+    from ctsys.config.change import change_document
 
     text = sys.stdin.read() if file == "-" else Path(file).read_text()
-    try:
-        new = document.parse(text)
-        with _store(obj).transaction() as txn:
-            rev = txn.commit(new, command_line(), summary=None)
-    except CtsysError as exc:
-        _refused(obj, "config.import", exc)
-        raise
-    _changed(obj, "config.import", rev, apply_now)
+    change_document(obj, "config.import", lambda _doc: document.parse(text), apply=apply_now)
 
 
 @config.command("schema")

@@ -20,22 +20,18 @@ Mutation = Callable[[dict[str, Any]], None]
 def change(obj: Obj, action: str, mutate: Mutation, apply_now: bool) -> Appliance:
     """Apply `mutate` to the document's data under the lock; returns the new document."""
     from ctsys.config import document
-    from ctsys.config.cli import _changed, _refused
-    from ctsys.config.store import ConfigStore
-    from ctsys.errors import CtsysError
-    from ctsys.identity import command_line
+    from ctsys.config.change import change_document
 
-    try:
-        with ConfigStore(obj.root).transaction() as txn:
-            data = copy.deepcopy(document.to_data(txn.doc))
-            mutate(data)
-            new = document.validate(data)
-            rev = txn.commit(new, command_line())
-    except CtsysError as exc:
-        _refused(obj, action, exc)
-        raise
-    _changed(obj, action, rev, apply_now)
-    return new
+    result: list[Appliance] = []
+
+    def edit(doc: Appliance) -> Appliance:
+        data = copy.deepcopy(document.to_data(doc))
+        mutate(data)
+        result.append(document.validate(data))
+        return result[-1]
+
+    change_document(obj, action, edit, apply=apply_now)
+    return result[-1]
 
 
 def load(obj: Obj) -> Appliance:
