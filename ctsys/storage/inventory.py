@@ -157,7 +157,7 @@ def parse_lsblk(text: str, include_loop: bool = False) -> list[Disk]:
     disks: list[Disk] = []
     system_arrays: set[str] = set()
     for node in data.get("blockdevices") or []:
-        if node.get("type") not in wanted or str(node.get("name", "")).startswith(("zram", "ram")):
+        if node.get("type") not in wanted or str(node.get("name", "")).startswith(("zram", "ram", "fd")):
             continue
         if node.get("type") == "loop" and not int(node.get("size") or 0):
             continue  # an unattached loop device

@@ -174,7 +174,7 @@ def seam_smartctl() -> Any:
 
     pySMART is imported here only: it sets LANG=C for the whole process on import.
     """
-    from pySMART import Smartctl
+    from pySMART.smartctl import Smartctl
 
     class SeamSmartctl(Smartctl):
         def _exec(self, cmd: list[str]) -> tuple[list[str], int]:
@@ -218,7 +218,7 @@ def read_smart_pysmart(path: str) -> SmartSummary:
     if device.interface == "nvme" and nvme is not None:
         s.nvme_critical_warning = getattr(nvme, "criticalWarning", None)
         s.nvme_percentage_used = getattr(nvme, "percentageUsed", None)
-        s.nvme_media_errors = getattr(nvme, "mediaAndDataIntegrityErrors", None)
+        s.nvme_media_errors = getattr(nvme, "integrityErrors", None)
         s.power_on_hours = s.power_on_hours or getattr(nvme, "powerOnHours", None)
     s.problems = _problems(s, 0)
     return s
@@ -247,9 +247,21 @@ def start_self_test(path: str, kind: str) -> str:
     if status & 0x07:
         messages = [m.get("string", "") for m in (data.get("smartctl") or {}).get("messages") or []]
         raise CtsysError(f"{path}: the {kind} self-test did not start: {'; '.join(messages) or 'smartctl failed'}")
-    test = (data.get("ata_smart_data") or {}).get("self_test") or {}
-    minutes = (test.get("polling_minutes") or {}).get("extended" if kind == "long" else "short")
+    minutes = _polling_minutes(data, kind)
+    if minutes is None:
+        # `-t` does not always say how long the test takes; the capabilities do.
+        capabilities = run(["smartctl", "-j", "-c", path], check=False, timeout=60).stdout
+        try:
+            minutes = _polling_minutes(json.loads(capabilities), kind)
+        except ValueError:
+            minutes = None
     return f"{kind} self-test started on {path}" + (f" (about {minutes} min)" if minutes else "")
+
+
+def _polling_minutes(data: dict[str, Any], kind: str) -> int | None:
+    test = (data.get("ata_smart_data") or {}).get("self_test") or {}
+    value = (test.get("polling_minutes") or {}).get("extended" if kind == "long" else "short")
+    return int(value) if value is not None else None
 
 
 def as_dict(s: SmartSummary) -> dict[str, Any]:

@@ -129,3 +129,14 @@ def test_disk_list_adds_a_smart_summary_per_physical_disk(fake_run, cli_root) ->
 def test_sizes_use_decimal_units_like_disk_labels() -> None:
     assert human_size(4000787030016) == "4.00 TB"
     assert human_size(512) == "512 B"
+
+
+def test_qemu_capture_with_udev_shows_the_array_members_and_no_floppy() -> None:
+    disks = {d.name: d for d in parse_lsblk(fixture("lsblk-qemu-raid1.json"))}
+    assert set(disks) == {"sda", "vda", "vdb", "nvme0n1"}  # fd0, sr0 and the live loop0 left out
+    assert disks["vda"].role == "raid-member" and disks["vda"].fstype == "linux_raid_member"
+    # vdb was listed before udev had probed it: its md0 holder still makes it a member
+    assert disks["vdb"].role == "raid-member" and disks["vdb"].raid_arrays == ["md0"]
+    assert (disks["sda"].transport, disks["sda"].serial, disks["sda"].model) == ("ata", "QM00005", "QEMU HARDDISK")
+    assert disks["vda"].serial == "CTDISK0000" and disks["vda"].transport == "virtio"
+    assert disks["nvme0n1"].kind == "nvme" and disks["sda"].role == "free"

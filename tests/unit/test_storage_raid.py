@@ -24,14 +24,14 @@ def fixture(name: str) -> str:
 def test_clean_raid1() -> None:
     (md0,) = parse_mdstat(fixture("mdstat-clean.txt"))
     assert (md0.name, md0.level, md0.state, md0.member_map) == ("md0", "raid1", "clean", "UU")
-    assert [m.device for m in md0.members] == ["vdc", "vdb"]
-    assert md0.size_bytes == 2094080 * 1024
+    assert [m.device for m in md0.members] == ["vdb", "vda"]
+    assert md0.size_bytes == 1046528 * 1024
 
 
 def test_degraded_raid1_names_the_failed_member() -> None:
     (md0,) = parse_mdstat(fixture("mdstat-degraded.txt"))
     assert md0.state == "degraded" and md0.degraded
-    assert md0.failed == ["vdc"] and (md0.raid_disks, md0.active_disks) == (2, 1)
+    assert md0.failed == ["vdb"] and (md0.raid_disks, md0.active_disks) == (2, 1)
 
 
 def test_resync_percent_and_finish() -> None:
@@ -39,15 +39,16 @@ def test_resync_percent_and_finish() -> None:
     assert md0.state == "resyncing"
     assert (md0.sync_action, md0.sync_percent, md0.sync_finish_minutes, md0.sync_speed_kib) == (
         "resync",
-        22.4,
-        0.1,
-        234848,
+        2.2,
+        0.7,
+        23616,
     )
 
 
 def test_recovery_onto_a_new_member() -> None:
     (md0,) = parse_mdstat(fixture("mdstat-recovery.txt"))
-    assert md0.state == "recovering" and md0.sync_percent == 8.1 and md0.degraded
+    assert md0.state == "recovering" and md0.sync_percent == 7.1 and md0.degraded
+    assert [(m.device, m.slot) for m in md0.members] == [("vdb", 2), ("vda", 0)]
 
 
 def test_mixed_levels_spare_inactive_and_pending() -> None:
@@ -130,7 +131,7 @@ def test_create_records_the_array_and_renders_mdadm_conf(fake_run, cli_root, tmp
     assert "wipefs -a /dev/sdf" in commands and "wipefs -a /dev/sdg" in commands
     assert any(c.startswith("mdadm --create /dev/md0 --run") and c.endswith("/dev/sdf /dev/sdg") for c in commands)
     conf = (tmp_path / "etc/mdadm/mdadm.conf").read_text()
-    assert "ARRAY /dev/md0 metadata=1.2 UUID=3e2f1a0b:9c8d7e6f:5a4b3c2d:1e0f9a8b" in conf
+    assert "ARRAY /dev/md0 metadata=1.2 UUID=276cd657:fc0d66d4:06745399:47c92abf" in conf
     assert "PROGRAM /etc/ctsys/storage/mdadm-event" in conf
 
 
@@ -150,7 +151,7 @@ def test_create_refuses_a_raid_member_and_a_system_disk_changing_nothing(fake_ru
 def test_replace_a_failed_member_removes_it_and_adds_the_new_disk(fake_run) -> None:
     (md0,) = parse_mdstat(fixture("mdstat-degraded.txt"))
     new = parse_lsblk(fixture("lsblk-appliance-handmade.json"))[-1]
-    assert raid.replace(md0, "vdc", new) == "recovery"
+    assert raid.replace(md0, "vdb", new) == "recovery"
     assert fake_run.commands()[-1] == f"mdadm --manage /dev/md0 --add {new.path}"
     assert "mdadm --manage /dev/md0 --remove failed" in fake_run.commands()
 
@@ -158,8 +159,8 @@ def test_replace_a_failed_member_removes_it_and_adds_the_new_disk(fake_run) -> N
 def test_replace_a_working_member_copies_before_failing_it(fake_run) -> None:
     (md0,) = parse_mdstat(fixture("mdstat-clean.txt"))
     new = parse_lsblk(fixture("lsblk-appliance-handmade.json"))[-1]
-    assert raid.replace(md0, "vdb", new) == "replace"
-    assert fake_run.commands()[-1] == f"mdadm --manage /dev/md0 --replace /dev/vdb --with {new.path}"
+    assert raid.replace(md0, "vda", new) == "replace"
+    assert fake_run.commands()[-1] == f"mdadm --manage /dev/md0 --replace /dev/vda --with {new.path}"
     with pytest.raises(CtsysError, match="sdz is not a member of md0"):
         raid.replace(md0, "sdz", new)
 
@@ -179,7 +180,7 @@ def test_status_json_reports_degraded_and_missing_arrays(fake_run, cli_root, mon
     result = cli_root("raid", "status", "--json")
     assert result.exit_code == 0, result.output
     data = {a["name"]: a for a in json.loads(result.output)}
-    assert data["md0"]["state"] == "degraded" and data["md0"]["failed"] == ["vdc"]
+    assert data["md0"]["state"] == "degraded" and data["md0"]["failed"] == ["vdb"]
     assert data["md1"]["state"] == "missing"
 
 
