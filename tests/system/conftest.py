@@ -120,8 +120,10 @@ def _log_path(name: str, index: int) -> Path:
 def module_vm(appliance_image: ApplianceImage,
               request: pytest.FixtureRequest) -> Iterator[Vm]:
     """One VM per (module, param): several tests share a boot. The param is a
-    dict of VmSpec fields, e.g. {"uefi": True, "usb": True}."""
+    dict of VmSpec fields, e.g. {"uefi": True, "usb": True}, plus optionally
+    "boot_entry": a GRUB hotkey ("2" boots Install on the serial console)."""
     spec: dict[str, Any] = dict(getattr(request, "param", {}))
+    hotkey = spec.pop("boot_entry", None)  # a GRUB hotkey, see iso/grub.cfg
     spec.setdefault("ssh_port", free_port())
     flags = "-".join(k for k, v in spec.items() if v is True)
     name = f"{request.module.__name__.rsplit('.', 1)[-1]}-{flags or 'bios-cd'}"
@@ -129,7 +131,22 @@ def module_vm(appliance_image: ApplianceImage,
             ssh_key=appliance_image.ssh_key)
     try:
         vm.start()
+        if hotkey:
+            vm.select_boot_entry(hotkey)
         vm.wait_ready()
         yield vm
+    finally:
+        vm.kill()
+
+
+@pytest.fixture
+def boot_vm_unready(appliance_image: ApplianceImage,
+                    request: pytest.FixtureRequest) -> Iterator[Vm]:
+    """A started VM that has not been waited for (to pick a boot entry, or to
+    watch the console); killed after the test."""
+    vm = Vm(VmSpec(image=appliance_image.iso), log_path=_log_path(request.node.name, 0),
+            ssh_key=appliance_image.ssh_key)
+    try:
+        yield vm.start()
     finally:
         vm.kill()

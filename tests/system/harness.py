@@ -134,6 +134,19 @@ class Vm:
         raise VmError(f"waiting for {what}: {reason} after "
                       f"{time.monotonic() - self.times.started:.0f} s\n{tail}")
 
+    def expect(self, pattern: str, timeout: float = 300) -> str:
+        """Wait for a regular expression on the serial console; return what matched."""
+        self._expect(pattern, timeout, repr(pattern))
+        assert self.child is not None and self.child.match is not None
+        return str(self.child.match.group(0))
+
+    def select_boot_entry(self, hotkey: str, timeout: float = 120) -> None:
+        """At the GRUB menu, boot the entry with this hotkey (iso/grub.cfg:
+        l, i, d; 1, 2, 3 for the serial variants; m for memtest86+)."""
+        self._expect(r"executed automatically in", timeout, "the boot menu")
+        assert self.child is not None
+        self.child.send(hotkey)
+
     def wait_ready(self, timeout: float = 900) -> float:
         """Wait for the root shell on the serial console and for systemd to
         finish starting up; return seconds from qemu start to ready."""
@@ -143,8 +156,9 @@ class Vm:
         self._expect(r"root@[\w-]+:~# ", max(deadline - time.monotonic(), 1), "root autologin")
         self.times.login = time.monotonic() - self.times.started
         assert self.child is not None
-        self.child.sendline(f"export PS1='{PROMPT}' TERM=dumb SYSTEMD_PAGER= PAGER=cat; "
-                            "stty cols 250 -echo")
+        # the quotes split the prompt so the echoed command cannot match it
+        self.child.sendline(f"export PS1='{PROMPT[:2]}''{PROMPT[2:]}' TERM=dumb SYSTEMD_PAGER= "
+                            "PAGER=cat; stty cols 250 -echo")
         self._expect(re.escape(PROMPT), 30, "the test prompt")
         _, out = self.run("systemctl is-system-running --wait",
                            timeout=max(deadline - time.monotonic(), 30))

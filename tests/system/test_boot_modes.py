@@ -1,0 +1,34 @@
+"""The Diagnostics boot entry replaces the console login by the status and
+tools menu, and the tools it lists are there."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.system.conftest import ApplianceImage
+from tests.system.harness import Vm
+
+# the first test pays for the session build and the boot (TCG, shared CPU)
+pytestmark = [pytest.mark.system, pytest.mark.timeout(2400)]
+
+TOOLS = ("smartctl", "hdparm", "lshw", "dmidecode", "ethtool", "iperf3", "tcpdump", "mtr",
+         "memtester", "fio", "stress-ng", "mdadm", "testdisk")
+
+
+def test_diagnostics_entry_shows_the_menu_with_every_tool(
+        appliance_image: ApplianceImage, boot_vm_unready: Vm) -> None:
+    vm = boot_vm_unready
+    vm.select_boot_entry("3")  # Diagnostics, serial console
+    vm.expect(r"CT-Server diagnostics \(", timeout=900)
+    vm.expect(r"choice> ", timeout=120)
+    assert vm.child is not None
+    vm.child.sendline("4")
+    listing = vm.expect(r"tools available in this mode:(?:\s+\S+(?: \(missing\))?)+\s+choice> ",
+                        timeout=120)
+    for tool in TOOLS:
+        assert f"   {tool}\r\n" in listing or f"   {tool}\n" in listing, f"{tool} not listed"
+    assert "(missing)" not in listing
+    # "shell" gives a root shell on the console; from it the guest ends qemu
+    vm.child.sendline("6")
+    vm.expect(r"root@[\w-]+:\S*# ", timeout=120)
+    assert vm.verdict(ok=True) == 1
