@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +66,19 @@ def candidates(disks: list[Disk], arrays: bool = True) -> list[tuple[str, list[s
     if arrays:
         found.extend((md, []) for md in _md_devices())
     return found
+
+
+def wait_for_arrays(timeout: float = 60.0) -> None:
+    """Give arrays that udev assembled but did not start (a member missing) time to start.
+
+    mdadm-last-resort@ starts a degraded array 30 s after its last member appeared;
+    at first boot that can be after this unit, and a volume on it would be missed.
+    """
+    from ctsys.storage.mdstat import read_mdstat
+
+    deadline = time.monotonic() + timeout
+    while any(not a.active for a in read_mdstat()) and time.monotonic() < deadline:
+        time.sleep(2)
 
 
 def scan(include_loop: bool = False, only: tuple[str, ...] = ()) -> list[Found]:

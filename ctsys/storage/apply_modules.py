@@ -103,10 +103,18 @@ def activate_storage(ctx: ApplyContext) -> None:
             log.warning("%s (%s) not mounted: %s", volume.label, volume.mountpoint, exc)
 
 
+LIVE_MEDIUM = "/run/live/medium"
+
+
 def activate_mdadm(ctx: ApplyContext) -> None:
     """The initramfs carries its own copy of mdadm.conf: refresh it when the file changed."""
-    if "/etc/mdadm/mdadm.conf" in ctx.changed and os.path.exists("/usr/sbin/update-initramfs"):
-        run(["update-initramfs", "-u"], timeout=600)
+    if "/etc/mdadm/mdadm.conf" not in ctx.changed or not os.path.exists("/usr/sbin/update-initramfs"):
+        return
+    if os.path.isdir(LIVE_MEDIUM):
+        # Running live: the initramfs is on the read-only medium, there is nothing to update.
+        log.info("live system: initramfs not updated")
+        return
+    run(["update-initramfs", "-u"], timeout=600)
 
 
 MODULES = [

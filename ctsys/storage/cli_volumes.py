@@ -95,8 +95,10 @@ def storage_adopt(
     """
     from pathlib import Path
 
-    from ctsys.storage.adopt import STAMP, merge, restore_index, scan
+    from ctsys.storage.adopt import STAMP, merge, restore_index, scan, wait_for_arrays
 
+    if first_boot:
+        wait_for_arrays()
     found = scan(include_loop=include_loop, only=only)
     doc = load(obj)
     new, adopted = merge(doc, found)
