@@ -211,20 +211,39 @@ def disk_mount(obj: Obj, volume_ref: str) -> None:
 
 @disk.command("unmount")
 @click.argument("volume_ref", metavar="VOLUME")
-@click.option("--move-cameras", is_flag=True, help="Ask the recorder to move its cameras off the volume first.")
+@click.option("--move-cameras", is_flag=True, help="First move the cameras recording there to another volume.")
+@click.option("--to", "target", metavar="VOLUME", help="With --move-cameras: the data volume that takes them.")
 @click.pass_obj
-def disk_unmount(obj: Obj, volume_ref: str, move_cameras: bool) -> None:
+def disk_unmount(obj: Obj, volume_ref: str, move_cameras: bool, target: str | None) -> None:
     """Unmount data VOLUME and stop mounting it at boot (e.g. before pulling the disk).
 
-    Refused while a process (the recorder) writes there, unless --move-cameras.
-    `ctsys disk mount VOLUME` brings it back.
+    Refused while a process (the recorder) writes there. --move-cameras moves
+    the cameras recording there to another recorder volume (cameras section),
+    reloads the recorder and waits for it to close its files.
+    `ctsys disk mount VOLUME` brings the volume back.
     """
     from ctsys import journal
     from ctsys.storage.mounts import unmount_volume
+    from ctsys.storage.recorder_link import apply_move, plan_move
 
-    volume = _volume(load(obj), volume_ref)
+    doc = load(obj)
+    volume = _volume(doc, volume_ref)
+    wait = 0.0
+    if move_cameras:
+        target_mount = _volume(doc, target).mountpoint if target else None
+        move = plan_move(doc, volume.mountpoint, target_mount)
+        if move.cameras:
+            change_storage(
+                obj,
+                "storage.volume.release",
+                lambda current: apply_move(current, plan_move(current, volume.mountpoint, target_mount)),
+                modules=("recorder",),
+                details={"volume": volume.label, "cameras": ",".join(move.cameras)},
+            )
+            click.echo(f"cameras {', '.join(move.cameras)} moved to recorder volume {move.target_volume}")
+            wait = 30.0
     try:
-        unmount_volume(volume, move_cameras=move_cameras, root=obj.root)
+        unmount_volume(volume, root=obj.root, wait=wait)
     except CtsysError as exc:
         journal.record(obj.root, "storage.volume.unmount", "error: " + " ".join(str(exc).split())[:300])
         raise

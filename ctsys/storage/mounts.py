@@ -79,33 +79,25 @@ def writers(mountpoint: str) -> list[Writer]:
     return found
 
 
-def release_from_recorder(volume: DataVolume, timeout: float = 30.0) -> None:
-    """Ask the recorder to move its cameras off the volume, then wait until nothing writes there."""
-    try:
-        from ctsys.record import volumes as record_volumes  # type: ignore[attr-defined]
-    except ImportError:
-        record_volumes = None
-    release = getattr(record_volumes, "release_volume", None)
-    if release is None:
-        raise CtsysError(
-            "the recorder offers no way yet to move its cameras off a volume",
-            hint="stop the recorder first (ctsys service disable recorder), then unmount",
-        )
-    release(volume.mountpoint)
+def wait_for_writers(mountpoint: str, timeout: float = 30.0) -> list[Writer]:
+    """Wait until nothing writes under `mountpoint` (the recorder closing its segments)."""
     deadline = time.monotonic() + timeout
-    while writers(volume.mountpoint) and time.monotonic() < deadline:
+    busy = writers(mountpoint)
+    while busy and time.monotonic() < deadline:
         time.sleep(0.5)
+        busy = writers(mountpoint)
+    return busy
 
 
-def unmount_volume(volume: DataVolume, move_cameras: bool = False, root: str = "/") -> None:
-    """Unmount one data volume; refused while a process (the recorder) writes there."""
+def unmount_volume(volume: DataVolume, root: str = "/", wait: float = 0.0) -> None:
+    """Unmount one data volume; refused while a process (the recorder) writes there.
+
+    `wait`: seconds to let writers finish first (after the cameras were moved off).
+    """
     mountpoint = str(Path(root) / volume.mountpoint.lstrip("/"))
     if not is_mounted(mountpoint):
         return
-    busy = writers(mountpoint)
-    if busy and move_cameras:
-        release_from_recorder(volume)
-        busy = writers(mountpoint)
+    busy = wait_for_writers(mountpoint, wait) if wait else writers(mountpoint)
     if busy:
         who = ", ".join(sorted({f"{w.name} (pid {w.pid})" for w in busy}))
         raise CtsysError(

@@ -183,3 +183,28 @@ def test_protected_bytes_come_from_the_recorders_index(tmp_path: Path) -> None:
     assert protected_bytes(index, "/srv/ctdata/1") == 100
     assert protected_bytes(index, "/srv/ctdata/2") == 800
     assert protected_bytes(tmp_path / "missing.sqlite", "/srv/ctdata/1") is None
+
+
+CAMERAS = {
+    "volumes": [
+        {"name": "v1", "path": "/srv/ctdata/1/recordings"},
+        {"name": "v2", "path": "/srv/ctdata/2/recordings"},
+    ],
+    "cameras": [
+        {"name": "cam1", "volume": "v1", "streams": {"main": {"url": "rtsp://127.0.0.1:8554/cam1"}}},
+        {"name": "cam2", "volume": "v2", "streams": {"main": {"url": "rtsp://127.0.0.1:8554/cam2"}}},
+    ],
+}
+
+
+def test_cameras_recording_on_a_volume_move_to_another_one() -> None:
+    from ctsys.storage.recorder_link import apply_move, plan_move
+
+    doc = validate({"cameras": CAMERAS})
+    move = plan_move(doc, "/srv/ctdata/1")
+    assert (move.cameras, move.source_volumes, move.target_volume) == (["cam1"], ["v1"], "v2")
+    moved = apply_move(doc, move)
+    assert [(c.name, c.volume) for c in moved.cameras.cameras] == [("cam1", "v2"), ("cam2", "v2")]
+    assert plan_move(doc, "/srv/ctdata/3").cameras == []
+    with pytest.raises(CtsysError, match="no other recorder volume on /srv/ctdata/9 can take them"):
+        plan_move(doc, "/srv/ctdata/1", "/srv/ctdata/9")

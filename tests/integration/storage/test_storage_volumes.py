@@ -180,3 +180,32 @@ def test_reinstall_adopts_the_volume_and_restores_the_replicated_index(tmp_path:
     # adopting again finds it known, changes nothing
     result = ctsys(new, "storage", "adopt", "--loop", "--only", disk)
     assert result.exit_code == 0 and "ctdata-3 known" in result.output
+
+
+def test_move_cameras_then_unmount_waits_for_the_writer_to_close(tmp_path: Path, loop_device) -> None:
+    import threading
+    import time
+
+    root = tmp_path / "root"
+    assert ctsys(root, "disk", "format", loop_device(GIB)).exit_code == 0
+    assert ctsys(root, "disk", "format", loop_device(GIB)).exit_code == 0
+    cameras = (
+        "{volumes: [{name: v1, path: /srv/ctdata/1/recordings}, {name: v2, path: /srv/ctdata/2/recordings}],"
+        " cameras: [{name: cam1, volume: v1, streams: {main: {url: 'rtsp://127.0.0.1:8554/cam1'}}}]}"
+    )
+    assert ctsys(root, "config", "set", "cameras", cameras).exit_code == 0
+    # a stand-in for the recorder: it closes its segment a moment after being told to move
+    segment = open(root / "srv/ctdata/1/recordings/seg.mkv", "wb")  # noqa: SIM115
+    closer = threading.Timer(2.0, segment.close)
+    closer.start()
+    try:
+        started = time.monotonic()
+        result = ctsys(root, "disk", "unmount", "1", "--move-cameras", "--to", "2")
+        assert result.exit_code == 0, result.output
+        assert "cameras cam1 moved to recorder volume v2" in result.output
+        assert 1.5 < time.monotonic() - started < 30
+    finally:
+        closer.cancel()
+        segment.close()
+    assert not os.path.ismount(root / "srv/ctdata/1")
+    assert document(root)["cameras"]["cameras"][0]["volume"] == "v2"
