@@ -142,11 +142,16 @@ def disk_format(
     name = disk_name.removeprefix("/dev/")
     target = find_disk(disk_name, list_disks(include_loop=allow_loop or name.startswith("loop")))
     doc = load(obj)
-    if volume_id is None:
+    # Reformatting a configured volume (--force): it is replaced, and keeps its number.
+    old_uuids = {u for u in [target.uuid, *(p.uuid for p in target.partitions)] if u}
+    replaced = [v for v in doc.storage.volumes if v.uuid in old_uuids]
+    if volume_id is None and replaced:
+        volume_id = replaced[0].id
+    elif volume_id is None:
         volume_id = doc.storage.next_volume_id()
         if volume_id is None:
             raise CtsysError("all 32 data volume numbers are in use", hint="remove a volume from storage.volumes")
-    elif doc.storage.volume(volume_id) is not None and not no_mount:
+    elif doc.storage.volume(volume_id) is not None and not no_mount and volume_id not in {v.id for v in replaced}:
         existing = doc.storage.volume(volume_id)
         assert existing is not None
         raise CtsysError(
@@ -173,7 +178,8 @@ def disk_format(
     volume = DataVolume(id=volume_id, uuid=result.uuid, filesystem=filesystem)
 
     def add(current: Appliance) -> Appliance:
-        storage = current.storage.model_copy(update={"volumes": [*current.storage.volumes, volume]})
+        kept = [v for v in current.storage.volumes if v.uuid not in old_uuids and v.id != volume.id]
+        storage = current.storage.model_copy(update={"volumes": [*kept, volume]})
         return with_storage(current, storage)
 
     change_storage(obj, "storage.volume.add", add, details={"volume": volume.label, "uuid": volume.uuid})

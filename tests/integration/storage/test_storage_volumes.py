@@ -91,6 +91,13 @@ def test_every_refusal_leaves_the_disk_untouched(tmp_path: Path, loop_device) ->
     result = ctsys(root, "disk", "format", "/dev/loop-none")
     assert result.exit_code == 1 and "unknown disk" in result.output
 
+    # forced with its serial (a loop device's name): the volume is replaced and keeps its number
+    result = ctsys(root, "disk", "format", disk, "--fs", "xfs", "--force", "--serial", Path(disk).name)
+    assert result.exit_code == 0, result.output
+    (volume,) = document(root)["storage"]["volumes"]
+    assert volume["id"] == 1 and volume["filesystem"] == "xfs" and volume["uuid"] != before["UUID"]
+    assert os.path.ismount(root / "srv/ctdata/1")
+
 
 def test_recordings_on_a_foreign_filesystem_are_refused_then_forced_with_serial(tmp_path: Path, loop_device) -> None:
     root = tmp_path / "root"
