@@ -32,6 +32,7 @@ LOOP_SECONDS = 0.5
 STATS_SECONDS = 2.0
 VOLUME_CHECK_SECONDS = 2.0
 MAX_ALERTS = 50
+CAMERA_ALERT_SECONDS = 60.0
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Recorder:
     reload_requested: threading.Event = field(init=False, default_factory=threading.Event)
     purge_requested: threading.Event = field(init=False, default_factory=threading.Event)
     _housekeeper: threading.Thread | None = field(init=False, default=None)
+    _cameras_down: set[str] = field(init=False, default_factory=set)
 
     # start and stop ----------------------------------------------------------------
 
@@ -102,7 +104,7 @@ class Recorder:
                 state = VolumeState(vconf)
                 self.volumes[name] = state
                 if state.refresh():
-                    self._alert(f"volume {name}", state.reason)
+                    self._alert(f"volume {name}", state.reason, kind="volume", subject=name, severity="critical")
 
     def _start_camera(self, camera: CameraConfig) -> None:
         volume = self.volumes[camera.volume]
@@ -161,14 +163,17 @@ class Recorder:
         sdnotify.notify("STOPPING=1")
         if self.api is not None:
             self.api.stop()
-        for worker in [w for rt in self.cameras.values() for w in rt.workers]:
-            worker.stop()
-        for name in list(self.cameras):
-            self._stop_camera(name)
+        workers = [w for rt in self.cameras.values() for w in rt.workers]
+        for worker in workers:
+            worker.stop()  # all at once: each closes its segment in parallel
+        for worker in workers:
+            worker.join(self.config.read_timeout_seconds + 5)
+            if worker.is_alive():
+                log.error("worker %s did not stop", worker.name)
         if self._housekeeper is not None:
             self.purge_requested.set()
             self._housekeeper.join(30)
-        self.write_stats()
+        self.write_stats()  # the last statistics show every camera stopped
         self.index.close()
 
     def reload(self) -> None:
@@ -185,10 +190,13 @@ class Recorder:
         self._make_volumes()
         for name, runtime in list(self.cameras.items()):
             fresh = new.cameras.get(name)
+            # A changed volume is a new VolumeState: its cameras must pick up the new path.
+            moved = any(sink.volume is not self.volumes.get(sink.volume.name) for sink in runtime.sinks.values())
             if (
                 fresh is None
                 or fresh != runtime.config
                 or not fresh.enabled
+                or moved
                 or new.segment_seconds != old.segment_seconds
             ):
                 self._stop_camera(name)
@@ -211,9 +219,31 @@ class Recorder:
         volume.disk_full.set()
         self.purge_requested.set()
 
-    def _alert(self, source: str, message: str) -> None:
+    def _alert(
+        self,
+        source: str,
+        message: str,
+        kind: str = "service",
+        subject: str = "",
+        severity: str = "warning",
+        state: str = "raised",
+    ) -> None:
+        """Keep the alert for the statistics, and hand it to the appliance's alert hooks."""
         self.alerts.append(Alert(time.time(), source, message))
         del self.alerts[:-MAX_ALERTS]
+        try:
+            from ctsys.alerts import raise_alert
+
+            raise_alert(
+                os.environ.get("CT_RECORDER_ALERT_ROOT", "/"),
+                kind,
+                subject or source,
+                message,
+                severity=severity,
+                state=state,
+            )
+        except Exception:  # alerting must never stop recording
+            log.exception("could not raise the alert %s: %s", source, message)
 
     # periodic work ---------------------------------------------------------------
 
@@ -248,7 +278,14 @@ class Recorder:
     def check_volumes(self) -> None:
         for volume in self.volumes.values():
             if volume.refresh():
-                self._alert(f"volume {volume.name}", volume.reason or "available again")
+                self._alert(
+                    f"volume {volume.name}",
+                    volume.reason or "available again",
+                    kind="volume",
+                    subject=volume.name,
+                    severity="critical" if volume.reason else "info",
+                    state="raised" if volume.reason else "cleared",
+                )
                 for runtime in self.cameras.values():
                     if runtime.config.volume == volume.name:
                         for worker in runtime.workers:
@@ -297,6 +334,29 @@ class Recorder:
         except OSError as exc:
             log.error("cannot write %s: %s", path, exc)
 
+    def check_cameras(self) -> None:
+        """Alert once when a stream has been down for CAMERA_ALERT_SECONDS, clear when back."""
+        now = time.time()
+        for runtime in self.cameras.values():
+            for worker in runtime.workers:
+                stats = worker.stats
+                key = f"{runtime.config.name}/{worker.stream.name}"
+                down = stats.state != "connected"
+                seen = stats.last_frame or worker.started_at
+                if down and key not in self._cameras_down and now - seen > CAMERA_ALERT_SECONDS:
+                    self._cameras_down.add(key)
+                    self._alert(
+                        f"camera {key}",
+                        f"no video for {now - seen:.0f} s: {stats.last_error}",
+                        kind="camera",
+                        subject=key,
+                    )
+                elif not down and key in self._cameras_down:
+                    self._cameras_down.discard(key)
+                    self._alert(
+                        f"camera {key}", "recording again", kind="camera", subject=key, severity="info", state="cleared"
+                    )
+
     def _workers_alive(self) -> bool:
         """False when a stream thread is stuck in a read past every timeout (a hang)."""
         limit = max(60.0, 6 * self.config.read_timeout_seconds)
@@ -319,6 +379,7 @@ class Recorder:
                 self.reload()
             if now >= next_volumes:
                 self.check_volumes()
+                self.check_cameras()
                 next_volumes = now + VOLUME_CHECK_SECONDS
             if now >= next_stats:
                 self.write_stats()

@@ -20,6 +20,9 @@ from recorder.index import Index, Segment
 from recorder.segment import CUT_TOLERANCE_SECONDS
 
 Progress = Callable[[float], None]
+# Our segments describe their streams in the Matroska header: probing the packets
+# (FFmpeg's default) cost 60 ms per file, more than remuxing a minute of video.
+HEADER_ONLY = {"probesize": "32", "analyzeduration": "0"}
 
 
 class ExportError(Exception):
@@ -122,38 +125,48 @@ def export(
             offset = max(0.0, start - seg.start)
             begin = max((k for k in seg.keyframes if k <= offset + 1e-3), default=0.0)
             stop_at = end - seg.start
-            container = av.open(seg.path)
+            container = av.open(seg.path, options=HEADER_ONLY)
             try:
                 video = next(s for s in container.streams if s.type == "video")
                 inputs = [s for s in container.streams if s.type in ("video", "audio")]
                 this_layout = tuple(f"{s.type}:{s.codec_context.name}" for s in inputs)
                 position = {s.index: i for i, s in enumerate(inputs)}
                 started = False
+                # Float time bases per stream: Fraction arithmetic per packet cost more
+                # than the remux itself.
+                float_tb = {s.index: float(s.time_base or 0) for s in inputs}
+                video_index = video.index
                 for packet in container.demux(inputs):
-                    if packet.dts is None or packet.size == 0:
+                    packet_dts = packet.dts
+                    if packet_dts is None:
+                        # Header-only probing leaves the first packet without dts; its pts
+                        # is there (no B-frames from cameras: dts == pts).
+                        packet_dts = packet.pts
+                    if packet_dts is None or packet.size == 0:
                         continue
-                    tb = packet.time_base
                     sidx = packet.stream_index
+                    tb = float_tb[sidx]
                     # Segments are written rebased: their first video keyframe is at 0.
-                    t = float(packet.dts * tb)
-                    is_video = packet.stream is video
+                    t = packet_dts * tb
+                    is_video = sidx == video_index
+                    keyframe = is_video and packet.is_keyframe
                     if t >= stop_at:
                         if is_video:
                             break
                         continue
                     if not started:
-                        if not (is_video and packet.is_keyframe and t >= begin - 1e-3):
+                        if not (keyframe and t >= begin - 1e-3):
                             continue
                         started = True
                     wall = seg.start + t
                     new_part = part is None or this_layout != layout
-                    if not new_part and is_video and packet.is_keyframe and part is not None:
+                    if not new_part and keyframe and part is not None:
                         too_long = (
                             split_seconds is not None and wall - part.base >= split_seconds - CUT_TOLERANCE_SECONDS
                         )
                         too_big = split_bytes is not None and part.bytes + max(gop_estimate, gop_bytes) > split_bytes
                         new_part = too_long or too_big
-                    if is_video and packet.is_keyframe:
+                    if keyframe:
                         gop_estimate = max(gop_estimate, gop_bytes)
                         gop_bytes = 0
                     if new_part:
@@ -176,7 +189,8 @@ def export(
                     if last is not None and dts <= last:
                         dts = last + 1
                     part.last_dts[out_index] = dts
-                    pts_offset = (packet.pts - packet.dts) if packet.pts is not None else 0
+                    packet_pts = packet.pts
+                    pts_offset = (packet_pts - packet_dts) if packet_pts is not None else 0
                     size = packet.size
                     packet.stream = part.streams[out_index]
                     packet.dts = dts
@@ -186,7 +200,7 @@ def export(
                     gop_bytes += size
                     result.bytes += size
                     if is_video:
-                        result.end = max(result.end, wall + float((packet.duration or 0) * tb))
+                        result.end = max(result.end, wall + (packet.duration or 0) * tb)
             finally:
                 container.close()
             done += seg.bytes

@@ -26,7 +26,7 @@ def probe_segment(path: Path) -> ProbeResult | None:
     the only reliable measure, and it is fast (no decoding).
     """
     try:
-        container = av.open(str(path))
+        container = av.open(str(path), options={"probesize": "32", "analyzeduration": "0"})
     except (av.FFmpegError, OSError):
         return None
     try:

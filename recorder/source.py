@@ -128,6 +128,7 @@ class StreamWorker(threading.Thread):
         self.stop_event = threading.Event()
         self.stats = StreamStats(camera.name, stream.name, stream.safe_url())
         self.heartbeat = time.monotonic()
+        self.started_at = time.time()
         self.paused_reason = ""  # set by the daemon when the volume is gone
         self._outage_id: int | None = None
         self._continuous_on = False

@@ -264,6 +264,8 @@ def bench_export(clip: Path, work: Path, minutes: int) -> dict[str, Any]:
             "-y",
             "-i",
             str(clip),
+            "-t",
+            "60",
             "-c",
             "copy",
             "-f",
@@ -294,9 +296,11 @@ def bench_export(clip: Path, work: Path, minutes: int) -> dict[str, Any]:
     source = sum(s.bytes for s in index.segments(camera="exp"))
     subprocess.run(["sync"], check=False)
     out = work / "export.mkv"
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     result = export(index, "exp", t0, t0 + 60 * minutes, out)
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, time.process_time() - cpu_started
+    os.sync()  # the export is not done until it is on the disk
+    synced = time.monotonic() - started
     index.close()
     ffmpeg_list = work / "concat.txt"
     ffmpeg_list.write_text("".join(f"file '{s.path}'\n" for s in Index(config.index_path).segments(camera="exp")))
@@ -327,6 +331,8 @@ def bench_export(clip: Path, work: Path, minutes: int) -> dict[str, Any]:
         "minutes": minutes,
         "bytes": source,
         "seconds": seconds,
+        "cpu_seconds": cpu,
+        "seconds_with_sync": synced,
         "duration": result.duration,
         "ffmpeg_concat_seconds": ffmpeg_seconds,
     }
@@ -366,7 +372,7 @@ def main() -> None:
     )
     try:
         base_rss = None
-        for n in [int(c) for c in args.counts.split(",")]:
+        for n in [int(c) for c in args.counts.split(",") if c]:
             rec = run_recorder(url, n, work, args.window)
             ff = run_ffmpeg(url, n, work, args.window)
             if base_rss is None:
@@ -403,7 +409,8 @@ def main() -> None:
         results["export"] = exp
         print(
             f"export {exp['minutes']} min ({exp['bytes'] / 1e9:.2f} GB, "
-            f"{exp['duration']:.0f} s of video): {exp['seconds']:.1f} s "
+            f"{exp['duration']:.0f} s of video): {exp['seconds']:.1f} s, {exp['cpu_seconds']:.1f} CPU-s, "
+            f"{exp['seconds_with_sync']:.1f} s with sync "
             f"(ffmpeg -f concat -c copy: {exp['ffmpeg_concat_seconds']:.1f} s)",
             flush=True,
         )

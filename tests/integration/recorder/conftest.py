@@ -95,7 +95,12 @@ class RecorderProcess:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "CT_RECORDER_CONFIG": str(self.config_path), "PYTHONPATH": str(REPO)}
+        return {
+            **os.environ,
+            "CT_RECORDER_CONFIG": str(self.config_path),
+            "CT_RECORDER_ALERT_ROOT": str(self.workdir),
+            "PYTHONPATH": str(REPO),
+        }
 
     def start(self, extra_env: dict[str, str] | None = None) -> None:
         log = self.workdir / f"recorder-{len(self.logs)}.log"

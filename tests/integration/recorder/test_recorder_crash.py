@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.integration.recorder.conftest import RecorderProcess, ffprobe_packets_ok, wait_for
 from tests.integration.recorder.servers import RtspSimulator
@@ -71,6 +72,19 @@ def test_sigkill_loses_at_most_two_seconds_and_restart_resumes_without_duplicate
         40,
         "a complete segment after the restart",
     )
+    # SIGHUP reloads: a new camera starts, the unchanged one keeps its connection.
+    connected = recorder.stats()["cameras"]["cam"]["streams"]["main"]["connected_since"]
+    section = yaml.safe_load(recorder.config_path.read_text())
+    section["cameras"].append({"name": "late", "volume": "data", "streams": {"main": {"url": rtsp.url("sub")}}})
+    recorder.configure(section)
+    assert recorder.proc is not None
+    recorder.proc.send_signal(signal.SIGHUP)
+    wait_for(
+        lambda: any(r["camera"] == "late" and r["complete"] for r in rows_by_path(recorder).values()),
+        40,
+        "the camera added by a reload recording",
+    )
+    assert recorder.stats()["cameras"]["cam"]["streams"]["main"]["connected_since"] == connected
     recorder.stop()
 
     after = rows_by_path(recorder)
@@ -81,7 +95,7 @@ def test_sigkill_loses_at_most_two_seconds_and_restart_resumes_without_duplicate
     finished = after[str(victim["path"])]
     assert abs(float(finished["end"]) - float(finished["start"]) - written) < 0.3  # type: ignore[arg-type]
     # No two segments of the camera overlap (a duplicate would).
-    spans = sorted((float(r["start"]), float(r["end"])) for r in after.values())  # type: ignore[arg-type]
+    spans = sorted((float(r["start"]), float(r["end"])) for r in after.values() if r["camera"] == "cam")  # type: ignore[arg-type]
     for (_, e1), (s2, _) in itertools.pairwise(spans):
         assert s2 >= e1 - 0.2, spans
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -106,6 +107,10 @@ def test_vanished_volume_stops_only_its_cameras_and_raises_an_alert(
     back_at = time.time()
     wait_for(lambda: complete_after(recorder, "b", back_at), 30, "camera b resumed")
     recorder.stop()
+    # The appliance's alert hooks heard it go and come back.
+    alerts = [json.loads(line) for line in (tmp_path / "var/log/ctsys/alerts.jsonl").read_text().splitlines()]
+    volume_alerts = [(a["subject"], a["state"]) for a in alerts if a["kind"] == "volume"]
+    assert volume_alerts == [("v2", "raised"), ("v2", "cleared")]
 
 
 def plant(pieces: list[Path], volume: Path, camera: str, starts: list[float]) -> None:
