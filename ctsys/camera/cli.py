@@ -14,7 +14,98 @@ from ctsys.record.daemon import read_stats, recorder_config
 
 @click.group()
 def camera() -> None:
-    """Cameras: list, statistics."""
+    """Cameras: list, add, remove, enable, disable, statistics.
+
+    Changes go to the `cameras` section of the document; applying it reloads the
+    recorder, which restarts only the cameras whose settings changed.
+    """
+
+
+@camera.command()
+@click.argument("name")
+@click.option("--url", required=True, help="Main stream: rtsp://host/path or http://host/mjpeg.")
+@click.option("--sub-url", help="Optional second stream (recorded continuously when given).")
+@click.option(
+    "--transport",
+    type=click.Choice(["tcp", "udp", "udp_multicast", "http"]),
+    default="tcp",
+    show_default=True,
+    help="RTSP transport.",
+)
+@click.option("--username")
+@click.option("--password")
+@click.option("--volume", required=True, help="Data volume (cameras.volumes[].name).")
+@click.option("--retention-days", type=float, default=30.0, show_default=True)
+@click.option("--alarm/--no-alarm", default=False, help="Alarm recording from the main stream.")
+@click.option("--pre-alarm-mb", type=float, default=8.0, show_default=True)
+@click.option("--post-alarm-seconds", type=float, default=30.0, show_default=True)
+@click.option("--no-apply", is_flag=True, help="Change the document only; run `ctsys apply` later.")
+@click.pass_obj
+def add(
+    obj: Any,
+    name: str,
+    url: str,
+    sub_url: str | None,
+    transport: str,
+    username: str | None,
+    password: str | None,
+    volume: str,
+    retention_days: float,
+    alarm: bool,
+    pre_alarm_mb: float,
+    post_alarm_seconds: float,
+    no_apply: bool,
+) -> None:
+    """Add camera NAME recording its main stream (or its sub stream, with --sub-url)."""
+    from ctsys.camera.document import add_camera
+    from ctsys.config.change import change_document
+
+    main: dict[str, Any] = {"url": url, "transport": transport}
+    if username:
+        main.update(username=username, password=password)
+    streams: dict[str, Any] = {"main": main}
+    if sub_url:
+        streams["sub"] = {**main, "url": sub_url}
+    entry: dict[str, Any] = {
+        "name": name,
+        "volume": volume,
+        "retention_days": retention_days,
+        "streams": streams,
+        "continuous": {"stream": "sub" if sub_url else "main"},
+    }
+    if alarm:
+        entry["alarm"] = {"stream": "main", "pre_alarm_mb": pre_alarm_mb, "post_alarm_seconds": post_alarm_seconds}
+    change_document(obj, "camera.add", lambda doc: add_camera(doc, entry), apply=not no_apply)
+
+
+@camera.command()
+@click.argument("name")
+@click.option("--no-apply", is_flag=True, help="Change the document only; run `ctsys apply` later.")
+@click.pass_obj
+def remove(obj: Any, name: str, no_apply: bool) -> None:
+    """Stop recording camera NAME and forget its settings (its recordings stay)."""
+    from ctsys.camera.document import remove_camera
+    from ctsys.config.change import change_document
+
+    change_document(obj, "camera.remove", lambda doc: remove_camera(doc, name), apply=not no_apply)
+
+
+def _toggle_command(verb: str, enabled: bool) -> click.Command:
+    @click.command(verb, help=f"{verb.capitalize()} recording of camera NAME.")
+    @click.argument("name")
+    @click.option("--no-apply", is_flag=True, help="Change the document only; run `ctsys apply` later.")
+    @click.pass_obj
+    def command(obj: Any, name: str, no_apply: bool) -> None:
+        from ctsys.camera.document import set_enabled
+        from ctsys.config.change import change_document
+
+        change_document(obj, f"camera.{verb}", lambda doc: set_enabled(doc, name, enabled), apply=not no_apply)
+
+    return command
+
+
+camera.add_command(_toggle_command("enable", True))
+camera.add_command(_toggle_command("disable", False))
 
 
 @camera.command("list")
@@ -32,9 +123,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
                 "volume": cam.volume,
                 "retention_days": cam.retention_days,
                 "streams": {n: s.safe_url() for n, s in cam.streams.items()},
-                "continuous": cam.continuous.stream
-                if cam.continuous and cam.continuous.enabled
-                else None,
+                "continuous": cam.continuous.stream if cam.continuous and cam.continuous.enabled else None,
                 "alarm": cam.alarm.stream if cam.alarm and cam.alarm.enabled else None,
             }
         )
