@@ -147,9 +147,11 @@ class Vm:
         assert self.child is not None
         self.child.send(hotkey)
 
-    def wait_ready(self, timeout: float = 900) -> float:
+    def wait_ready(self, timeout: float = 1800) -> float:
         """Wait for the root shell on the serial console and for systemd to
-        finish starting up; return seconds from qemu start to ready."""
+        finish starting up; return seconds from qemu start to ready. The
+        generous default covers TCG on a CPU shared with other VMs (measured
+        up to 15 min here; about a minute on an idle 2-core machine)."""
         deadline = time.monotonic() + timeout
         self._expect(r"Linux version \d", timeout, "the kernel")
         self.times.kernel = time.monotonic() - self.times.started

@@ -12,7 +12,7 @@ from tests.system.conftest import ApplianceImage
 from tests.system.harness import Vm
 
 # the first test pays for the session build and the boot (TCG, shared CPU)
-pytestmark = [pytest.mark.system, pytest.mark.timeout(2400)]
+pytestmark = [pytest.mark.system, pytest.mark.timeout(3600)]
 
 MEDIA = [
     pytest.param({}, id="bios-cd"),

@@ -9,7 +9,7 @@ from tests.system.conftest import ApplianceImage
 from tests.system.harness import Vm
 
 # the first test pays for the session build and the boot (TCG, shared CPU)
-pytestmark = [pytest.mark.system, pytest.mark.timeout(2400)]
+pytestmark = [pytest.mark.system, pytest.mark.timeout(3600)]
 
 TOOLS = ("smartctl", "hdparm", "lshw", "dmidecode", "ethtool", "iperf3", "tcpdump", "mtr",
          "memtester", "fio", "stress-ng", "mdadm", "testdisk")
@@ -19,7 +19,7 @@ def test_diagnostics_entry_shows_the_menu_with_every_tool(
         appliance_image: ApplianceImage, boot_vm_unready: Vm) -> None:
     vm = boot_vm_unready
     vm.select_boot_entry("3")  # Diagnostics, serial console
-    vm.expect(r"CT-Server diagnostics \(", timeout=900)
+    vm.expect(r"CT-Server diagnostics \(", timeout=1800)
     vm.expect(r"choice> ", timeout=120)
     assert vm.child is not None
     vm.child.sendline("4")

@@ -55,6 +55,8 @@ def nic_by_mac(vm: Vm, mac: str) -> str:
     return next(link["ifname"] for link in links if link.get("address") == mac)
 
 
+# Building the image (when its inputs changed) and booting under TCG on a shared CPU is slow.
+@pytest.mark.timeout(3000)
 def test_bond_failover_lacp_vlan_and_unconfirmed_rollback(boot_vm: Any) -> None:
     vm: Vm = boot_vm(nics=1, extra_args=HUB)
     assert [nic_by_mac(vm, f"52:54:00:c7:01:{i:02x}") for i in (1, 2, 3)] == ["eth1", "eth2", "eth3"]

@@ -9,7 +9,7 @@ from image.build import reprovision
 from tests.system.conftest import ApplianceImage
 
 # the first test pays for the session build and the boot (TCG, shared CPU)
-pytestmark = [pytest.mark.system, pytest.mark.timeout(2400)]
+pytestmark = [pytest.mark.system, pytest.mark.timeout(3600)]
 
 
 def test_second_provisioning_run_changes_nothing(appliance_image: ApplianceImage) -> None:
