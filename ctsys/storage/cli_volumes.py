@@ -151,6 +151,10 @@ def storage_replicate(obj: Obj, as_json: bool) -> None:
     doc = load(obj)
     database = Path(obj.root) / doc.storage.replication.database.lstrip("/")
     mounts = [str(Path(obj.root) / u.mountpoint.lstrip("/")) for u in mounted_volumes(doc.storage.volumes, obj.root)]
+    if not database.is_file():
+        # Before the recorder's first start there is nothing to protect: not a failure (the timer runs anyway).
+        click.echo(f"no recordings index at {database} yet: nothing to copy")
+        return
     copies, errors = replicate(database, mounts)
     if as_json:
         from ctsys.output import print_json
