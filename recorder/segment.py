@@ -11,6 +11,8 @@ from typing import Any
 
 import av
 
+from recorder.g711 import PcmExpansion
+
 log = logging.getLogger(__name__)
 
 # Clusters of at most ~1 s / 2 MB: a kill loses at most the unfinished cluster.
@@ -88,9 +90,7 @@ class SegmentWriter:
         try:
             for key, value in self.tags.items():
                 self._container.metadata[key] = value
-            self._out: dict[int, Any] = {
-                index: self._container.add_stream_from_template(stream) for index, stream in self.templates.items()
-            }
+            self._out: dict[int, Any] = {index: self._add_stream(t) for index, t in self.templates.items()}
         except BaseException:
             self._container.close()
             raise
@@ -103,6 +103,13 @@ class SegmentWriter:
         self.keyframes: list[float] = []
         self.packets = 0
         self.closed = False
+
+    def _add_stream(self, template: Any) -> Any:
+        if isinstance(template, PcmExpansion):
+            stream = self._container.add_stream("pcm_s16le", rate=template.rate)
+            stream.codec_context.layout = "mono" if template.channels == 1 else "stereo"
+            return stream
+        return self._container.add_stream_from_template(template)
 
     def write(self, sample: Sample) -> None:
         if self.base_seconds is None:

@@ -21,6 +21,8 @@ import av
 
 from recorder.alarm import AlarmState
 from recorder.config import CameraConfig, StreamConfig
+from recorder.g711 import CODECS as G711_CODECS
+from recorder.g711 import PcmExpansion
 from recorder.index import Index
 from recorder.prealarm import PreAlarmBuffer
 from recorder.segment import Sample
@@ -31,19 +33,9 @@ from recorder.timeline import StreamTimeline
 log = logging.getLogger(__name__)
 
 VIDEO_CODECS = {"h264", "hevc", "mpeg4", "mjpeg"}
-# Audio that Matroska can carry as is (G.726 and G.711 through the ACM mapping).
-AUDIO_CODECS = {
-    "aac",
-    "pcm_alaw",
-    "pcm_mulaw",
-    "adpcm_g726",
-    "adpcm_g726le",
-    "opus",
-    "mp2",
-    "mp3",
-    "pcm_s16be",
-    "pcm_s16le",
-}
+# Audio that Matroska (as PyAV writes it) carries as is. G.711 is expanded to 16-bit PCM
+# (recorder/g711.py); G.726 has no Matroska mapping PyAV accepts and is dropped.
+AUDIO_CODECS = {"aac", "opus", "mp2", "mp3", "pcm_s16be", "pcm_s16le"}
 STABLE_SECONDS = 10.0  # a connection that lasted this long resets the backoff
 SCHEDULE_CHECK_SECONDS = 1.0
 REANCHOR_SECONDS = 2.0
@@ -95,6 +87,10 @@ def select_templates(streams: Any) -> tuple[dict[int, Any], list[str]]:
             templates[s.index] = s
             video_seen = True
         elif s.type == "audio":
+            if name in G711_CODECS:
+                ctx = s.codec_context
+                templates[s.index] = PcmExpansion(name, ctx.sample_rate or 8000, ctx.channels or 1)
+                continue
             if name not in AUDIO_CODECS:
                 warnings.append(f"audio codec {name} dropped: Matroska cannot carry it")
                 continue
@@ -211,7 +207,9 @@ class StreamWorker(threading.Thread):
         timelines: dict[int, StreamTimeline] = {}
         time_bases: dict[int, float] = {}
         kinds: dict[int, bool] = {}
-        for i, s in templates.items():
+        expansions = {i: t for i, t in templates.items() if isinstance(t, PcmExpansion)}
+        for i in templates:
+            s = container.streams[i]
             frame = 0.04
             if s.type == "video":
                 rate = s.average_rate or s.guessed_rate
@@ -261,6 +259,9 @@ class StreamWorker(threading.Thread):
             if is_video and keyframe and self._outage_id is not None:
                 self.index.outage_end(self._outage_id)
                 self._outage_id = None
+            if index in expansions:
+                packet = av.Packet(expansions[index].expand(bytes(packet)))
+                size = packet.size
             tb = time_bases[index]
             media = stamped.dts * tb
             if is_video:

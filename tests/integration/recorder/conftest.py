@@ -42,6 +42,7 @@ def rtsp(media: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> It
         {
             "main": f"{media['h264_aac']}:h264:audio",
             "sub": f"{media['h264']}:h264",
+            "g711": f"{media['h264_pcmu']}:h264:pcmu",
             "hevc": f"{media['h265']}:h265",
             "flip": f"{media['short_h264']}:h264,{media['short_h265']}:h265",
         },

@@ -55,6 +55,7 @@ def make_media(directory: Path) -> dict[str, Path]:
     out = {
         "h264_aac": directory / "h264_aac.mp4",
         "h264": directory / "h264.mp4",
+        "h264_pcmu": directory / "h264_pcmu.mov",
         "h265": directory / "h265.mp4",
         "short_h264": directory / "short_h264.mp4",
         "short_h265": directory / "short_h265.mp4",
@@ -81,6 +82,23 @@ def make_media(directory: Path) -> dict[str, Path]:
         str(out["h264_aac"]),
     )
     ffmpeg(*video_source(240, "160x120"), *_X264, str(out["h264"]))
+    ffmpeg(
+        *video_source(120, "160x120"),
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=600:sample_rate=8000",
+        "-t",
+        "120",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        *_X264,
+        "-c:a",
+        "pcm_mulaw",
+        str(out["h264_pcmu"]),
+    )
     ffmpeg(*video_source(120), *_X265, str(out["h265"]))
     ffmpeg(*video_source(4), *_X264, str(out["short_h264"]))
     ffmpeg(*video_source(4), *_X265, str(out["short_h265"]))

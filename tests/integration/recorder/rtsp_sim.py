@@ -4,7 +4,7 @@
 gst-rtsp-server serves each mount from a file, packetised without transcoding and
 paced in real time; every client gets its own pipeline from the start of the file.
 
-    rtsp_sim.py PORT NAME=FILE:CODEC[:audio] ... [flip=FILE_A:CODEC_A,FILE_B:CODEC_B]
+    rtsp_sim.py PORT NAME=FILE:CODEC[:audio|:pcmu] ... [flip=FILE_A:CODEC_A,FILE_B:CODEC_B]
 
 CODEC is h264 or h265. A mount named with a comma list alternates between its
 sources on each new connection: a camera whose codec changes between sessions.
@@ -21,14 +21,16 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 Gst.init(None)
 
 
-def launch(path: str, codec: str, audio: bool) -> str:
+def launch(path: str, codec: str, audio: str) -> str:
     parse, pay = {"h264": ("h264parse", "rtph264pay"), "h265": ("h265parse", "rtph265pay")}[codec]
     text = (
         f"( filesrc location={path} ! qtdemux name=d d.video_0 ! queue ! "
         f"{parse} config-interval=-1 ! {pay} name=pay0 pt=96 config-interval=-1 "
     )
-    if audio:
+    if audio == "audio":  # AAC
         text += "d.audio_0 ! queue ! aacparse ! rtpmp4gpay name=pay1 pt=97 "
+    elif audio == "pcmu":  # G.711 mu-law, as many cameras send
+        text += "d.audio_0 ! queue ! rtppcmupay name=pay1 "
     return text + ")"
 
 
@@ -57,7 +59,7 @@ def main() -> None:
         launches = []
         for source in sources.split(","):
             fields = source.split(":")
-            launches.append(launch(fields[0], fields[1], len(fields) > 2 and fields[2] == "audio"))
+            launches.append(launch(fields[0], fields[1], fields[2] if len(fields) > 2 else ""))
         if len(launches) == 1:
             factory = GstRtspServer.RTSPMediaFactory()
             factory.set_launch(launches[0])

@@ -38,8 +38,9 @@ def test_records_rtsp_mjpeg_and_survives_hostile_streams(
         "tunnel": camera("tunnel", rtsp.url("sub"), transport="http"),
         "hevc": camera("hevc", rtsp.url("hevc")),
         "mjpeg": camera("mjpeg", f"{http_media.base}/mjpeg"),
+        "g711": camera("g711", rtsp.url("g711")),
     }
-    expected_codec = {"tcp": "h264", "udp": "h264", "tunnel": "h264", "hevc": "hevc", "mjpeg": "mjpeg"}
+    expected_codec = {"tcp": "h264", "udp": "h264", "tunnel": "h264", "hevc": "hevc", "mjpeg": "mjpeg", "g711": "h264"}
     hostile_cams = {
         "garbage": camera("garbage", f"rtsp://127.0.0.1:{hostile['garbage'].port}/x"),
         "stall": camera("stall", f"rtsp://127.0.0.1:{hostile['stall'].port}/x"),
@@ -91,6 +92,9 @@ def test_records_rtsp_mjpeg_and_survives_hostile_streams(
         assert row["end"] - row["start"] < SEGMENT + 1.2, row
     tcp_rows = [r for r in rows if r["camera"] == "tcp"]
     assert {s["codec_type"] for s in ffprobe(Path(tcp_rows[0]["path"]))["streams"]} == {"video", "audio"}
+    g711 = next(r for r in rows if r["camera"] == "g711")
+    # G.711 is kept as the same samples in 16-bit PCM: Matroska (via PyAV) has no G.711 id.
+    assert [s["codec_name"] for s in ffprobe(Path(g711["path"]))["streams"]] == ["h264", "pcm_s16le"]
     # Full segments are cut at the target length (keyframe every second, tolerance).
     full = [r for r in tcp_rows[:-1] if r["kind"] == "continuous"]
     assert full and all(abs(r["end"] - r["start"] - SEGMENT) <= 0.3 for r in full[1:]), full
