@@ -120,6 +120,10 @@ def test_smart_from_qemu_ide_and_nvme_disks(boot_vm, tmp_path: Path) -> None:
     )
     vm = boot_vm(memory_mib=1536, extra_args=extra)
     vm.check("dmesg -n 1")
+    # none of the storage units (adopt, fill, replicate, hotplug) failed at boot
+    failed = vm.check("systemctl --failed --no-legend --plain")
+    assert "ctsys-storage" not in failed and "srv-ctdata" not in failed, failed
+    assert vm.check("systemctl is-active ctsys-storage-hotplug.service") == "active"
     disks = {d["serial"]: d for d in json_out(vm, "ctsys disk list --json")}  # type: ignore[union-attr]
     assert disks["QM00005"]["transport"] == "ata" or disks["QM00005"]["transport"] == "sata"
     assert disks["CTNVME0"]["kind"] == "nvme"
