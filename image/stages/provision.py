@@ -48,11 +48,13 @@ def role_vars(ctx: Context) -> dict[str, Any]:
         "ctimage_build": True,
         "base__image_version": config.image_version,
         "base__image_name": config.image_name,
-        # ctsys renders sshd_config and netplan from the document afterwards
-        # (packages stage); the roles' own versions would contradict it
+        # ctsys renders identity files, sshd_config, netplan and mdadm.conf
+        # from the document afterwards (packages stage); the roles' own
+        # versions would contradict it (and make a second run report changes)
         "base__manage_identity": False,
         "ssh__hardening_dropin": False,
         "network__fallback_dhcp": False,
+        "storage__manage_mdadm_conf": False,
     }
     if config.test_access:
         values |= {
