@@ -75,8 +75,12 @@ def write_playbook(ctx: Context, rootfs: Path, directory: Path) -> tuple[Path, P
         f"ansible_python_interpreter={python}\n"
     )
     playbook = directory / "site.yml"
-    play = [{"name": "Provision the appliance image", "hosts": "appliance",
-             "gather_facts": False, "roles": list(ctx.config.roles(ctx.profile))}]
+    play: list[dict[str, object]] = [{
+        "name": "Provision the appliance image", "hosts": "appliance", "gather_facts": False,
+        "roles": list(ctx.config.roles(ctx.profile)),
+        # useradd & co. date their records from it: reproducible /etc/shadow
+        "environment": ctx.epoch_env,
+    }]
     playbook.write_text(json.dumps(play, indent=2) + "\n")  # JSON is valid YAML
     extra = directory / "vars.json"
     extra.write_text(json.dumps(role_vars(ctx), indent=2, sort_keys=True) + "\n")
