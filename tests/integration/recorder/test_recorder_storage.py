@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,11 +89,22 @@ def test_vanished_volume_stops_only_its_cameras_and_raises_an_alert(
             [
                 {"name": "a", "volume": "v1", "streams": {"main": {"url": rtsp.url("sub")}}},
                 {"name": "b", "volume": "v2", "streams": {"main": {"url": rtsp.url("sub")}}},
+                # Outside its continuous schedule: only alarms are recorded.
+                {
+                    "name": "sched",
+                    "volume": "v1",
+                    "streams": {"main": {"url": rtsp.url("sub")}},
+                    "continuous": {"schedule": "never"},
+                    "alarm": {"post_alarm_seconds": 1, "pre_alarm_mb": 2},
+                },
             ],
         )
     )
     recorder.start()
     wait_for(lambda: complete_after(recorder, "b", 0), 40, "camera b recording")
+    # The GET form of the alarm input, for cameras that can only call a URL.
+    with urllib.request.urlopen(f"http://127.0.0.1:{recorder.port}/api/alarm?camera=sched", timeout=5) as reply:
+        assert json.loads(reply.read())["camera"] == "sched"
     v2.rename(tmp_path / "v2-gone")
     gone_at = time.time()
     stats = wait_for(
@@ -107,6 +119,8 @@ def test_vanished_volume_stops_only_its_cameras_and_raises_an_alert(
     back_at = time.time()
     wait_for(lambda: complete_after(recorder, "b", back_at), 30, "camera b resumed")
     recorder.stop()
+    kinds = {r["kind"] for r in recorder.ctsys("record", "list", "--camera", "sched", "--json")}
+    assert kinds == {"alarm"}, kinds
     # The appliance's alert hooks heard it go and come back.
     alerts = [json.loads(line) for line in (tmp_path / "var/log/ctsys/alerts.jsonl").read_text().splitlines()]
     volume_alerts = [(a["subject"], a["state"]) for a in alerts if a["kind"] == "volume"]
