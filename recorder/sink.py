@@ -12,6 +12,7 @@ import contextlib
 import errno
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
@@ -114,17 +115,21 @@ class RecordingSink:
         }
         writer = SegmentWriter(path, self.templates, start, tags=tags)
         self.writer = writer
-        self.segment_id = self.index.upsert_segment(
-            camera=self.camera,
-            stream=self.stream,
-            kind=self.kind,
-            volume=self.volume.name,
-            path=str(path),
-            start=start,
-            end=start,
-            size=0,
-            keyframes=[],
-            complete=False,
+        self.segment_id = (
+            self._indexed(
+                self.index.upsert_segment,
+                camera=self.camera,
+                stream=self.stream,
+                kind=self.kind,
+                volume=self.volume.name,
+                path=str(path),
+                start=start,
+                end=start,
+                size=0,
+                keyframes=[],
+                complete=False,
+            )
+            or 0
         )
         self.last_sync = sample.wall
         return writer
@@ -133,7 +138,7 @@ class RecordingSink:
         writer = self.writer
         assert writer is not None
         size = writer.sync()
-        self.index.update_progress(self.segment_id, writer.end_wall, size, writer.keyframes)
+        self._indexed(self.index.update_progress, self.segment_id, writer.end_wall, size, writer.keyframes)
         self.last_sync = now
 
     def stop(self) -> None:
@@ -153,11 +158,22 @@ class RecordingSink:
         if writer.packets == 0 or size == 0:
             # Nothing usable was written (the disk filled at once): leave no empty file.
             _unlink(writer)
-            self.index.delete_segment(self.segment_id)
+            self._indexed(self.index.delete_segment, self.segment_id)
             return
-        self.index.update_progress(self.segment_id, writer.end_wall, size, writer.keyframes, complete=True)
+        self._indexed(
+            self.index.update_progress, self.segment_id, writer.end_wall, size, writer.keyframes, complete=True
+        )
         self.segments_written += 1
         self.bytes_written += size
+
+    def _indexed(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """An index update that cannot stop recording: the files are the truth, and
+        `reindex` (or the recovery at the next start) rebuilds what is missed here."""
+        try:
+            return call(*args, **kwargs)
+        except sqlite3.Error as exc:
+            self._note_error(exc)
+            return None
 
     def _failed(self, exc: BaseException) -> None:
         self._note_error(exc)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -164,13 +165,23 @@ class StreamWorker(threading.Thread):
             )
             self.stop_event.wait(delay)
         self._close_sinks()
-        if self._outage_id is not None:
-            self.index.outage_end(self._outage_id)
+        self._outage_over()
         self.stats.state = "stopped"
 
     def _outage(self, reason: str) -> None:
         if self._outage_id is None:
-            self._outage_id = self.index.outage_start(self.camera.name, self.stream.name, reason)
+            try:
+                self._outage_id = self.index.outage_start(self.camera.name, self.stream.name, reason)
+            except sqlite3.Error as exc:  # the journal must not stop the stream
+                log.error("camera %s/%s: cannot journal the outage: %s", self.camera.name, self.stream.name, exc)
+
+    def _outage_over(self) -> None:
+        if self._outage_id is not None:
+            try:
+                self.index.outage_end(self._outage_id)
+            except sqlite3.Error as exc:
+                log.error("camera %s/%s: cannot journal the outage end: %s", self.camera.name, self.stream.name, exc)
+            self._outage_id = None
 
     def _close_sinks(self) -> None:
         for sink in (self.continuous, self.alarm):
@@ -257,8 +268,7 @@ class StreamWorker(threading.Thread):
             if is_video:
                 self.stats.last_frame = now
             if is_video and keyframe and self._outage_id is not None:
-                self.index.outage_end(self._outage_id)
-                self._outage_id = None
+                self._outage_over()
             if index in expansions:
                 packet = av.Packet(expansions[index].expand(bytes(packet)))
                 size = packet.size

@@ -140,3 +140,21 @@ def test_times_durations_and_sizes_on_the_command_line() -> None:
     assert parse_size("700M") == 700 * 2**20 and parse_size("1500") == 1500
     with pytest.raises(CtsysError):
         parse_size("lots")
+
+
+@pytest.mark.unit
+def test_the_watchdog_is_withheld_only_when_a_connected_stream_stops_reading() -> None:
+    import time
+    from types import SimpleNamespace
+
+    from recorder.daemon import CameraRuntime, Recorder
+
+    config = parse({"volumes": [{"name": "v", "path": "/v"}], "cameras": [], "read_timeout_seconds": 5})
+    recorder = Recorder(config)
+    worker = SimpleNamespace(stats=SimpleNamespace(state="connected"), heartbeat=time.monotonic(), name="w")
+    recorder.cameras["c"] = CameraRuntime(None, [worker], {}, None, None)  # type: ignore[arg-type, list-item]
+    assert recorder._workers_alive()
+    worker.heartbeat -= 61  # no packet for longer than every timeout allows: a hang
+    assert not recorder._workers_alive()
+    worker.stats.state = "reconnecting"  # waiting in backoff is not a hang
+    assert recorder._workers_alive()
