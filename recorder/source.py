@@ -199,15 +199,19 @@ class StreamWorker(threading.Thread):
         try:
             container = av.open(self.stream.open_url(), format=fmt, options=options)
         except (av.FFmpegError, OSError, ValueError) as exc:
-            return f"connect failed: {exc}"
+            return f"connect failed: {self._scrub(exc)}"
         try:
             return self._read(container)
         except (av.FFmpegError, OSError, ValueError, RuntimeError) as exc:
-            return f"read failed: {type(exc).__name__}: {exc}"
+            return f"read failed: {type(exc).__name__}: {self._scrub(exc)}"
         finally:
             self._close_sinks()
             with contextlib.suppress(av.FFmpegError, OSError):
                 container.close()
+
+    def _scrub(self, exc: BaseException) -> str:
+        """The error text without the credentials FFmpeg repeats in its messages."""
+        return str(exc).replace(self.stream.open_url(), self.stream.safe_url())
 
     def _read(self, container: Any) -> str:
         templates, warnings = select_templates(container.streams)

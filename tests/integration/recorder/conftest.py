@@ -52,6 +52,18 @@ def rtsp(media: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> It
     server.stop()
 
 
+AUTH_USER, AUTH_PASSWORD = "operator", "p@ss:w/rd"
+
+
+@pytest.fixture(scope="session")
+def rtsp_auth(media: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RtspSimulator]:
+    """A camera that wants credentials (HTTP Basic over RTSP)."""
+    log = tmp_path_factory.mktemp("rtsp-auth") / "rtsp.log"
+    server = RtspSimulator({"main": f"{media['h264']}:h264"}, log, auth=f"{AUTH_USER}:{AUTH_PASSWORD}")
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def http_media(media: dict[str, Path]) -> Iterator[MediaServer]:
     server = MediaServer(media["jpeg"], media["back_ts"])

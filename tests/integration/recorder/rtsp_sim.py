@@ -4,9 +4,11 @@
 gst-rtsp-server serves each mount from a file, packetised without transcoding and
 paced in real time; every client gets its own pipeline from the start of the file.
 
-    rtsp_sim.py PORT NAME=FILE:CODEC[:audio|:pcmu] ... [flip=FILE_A:CODEC_A,FILE_B:CODEC_B]
+    rtsp_sim.py PORT [--auth=USER:PASSWORD] NAME=FILE:CODEC[:audio|:pcmu] ...
+                [flip=FILE_A:CODEC_A,FILE_B:CODEC_B]
 
-CODEC is h264 or h265. A mount named with a comma list alternates between its
+CODEC is h264 or h265. --auth makes every mount require HTTP Basic credentials
+(the password may contain ':'). A mount named with a comma list alternates between its
 sources on each new connection: a camera whose codec changes between sessions.
 """
 
@@ -50,11 +52,23 @@ class Alternating(GstRtspServer.RTSPMediaFactory):
 
 def main() -> None:
     port = sys.argv[1]
+    specs = sys.argv[2:]
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
     server.set_service(port)
+    role = None
+    if specs and specs[0].startswith("--auth="):
+        user, password = specs.pop(0).removeprefix("--auth=").split(":", 1)
+        auth = GstRtspServer.RTSPAuth()
+        token = GstRtspServer.RTSPToken()
+        token.set_string("media.factory.role", "user")
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+        server.set_auth(auth)
+        role = Gst.Structure.from_string(
+            "user, media.factory.access=(boolean)true, media.factory.construct=(boolean)true"
+        )[0]
     mounts = server.get_mount_points()
-    for spec in sys.argv[2:]:
+    for spec in specs:
         name, sources = spec.split("=", 1)
         launches = []
         for source in sources.split(","):
@@ -66,6 +80,8 @@ def main() -> None:
         else:
             factory = Alternating(launches)
         factory.set_shared(False)
+        if role is not None:
+            factory.add_role_from_structure(role)
         mounts.add_factory(f"/{name}", factory)
     server.attach(None)
     print(f"ready {port}", flush=True)

@@ -23,9 +23,11 @@ def free_port() -> int:
 
 
 class RtspSimulator:
-    def __init__(self, mounts: dict[str, str], log: Path) -> None:
+    def __init__(self, mounts: dict[str, str], log: Path, auth: str | None = None) -> None:
         self.port = free_port()
         args = [SYSTEM_PYTHON, str(HERE / "rtsp_sim.py"), str(self.port)]
+        if auth:
+            args.append(f"--auth={auth}")
         args += [f"{name}={spec}" for name, spec in mounts.items()]
         self._log = open(log, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._log, text=True)

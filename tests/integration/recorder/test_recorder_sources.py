@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.integration.recorder.conftest import (
+    AUTH_PASSWORD,
+    AUTH_USER,
     RecorderProcess,
     ffprobe,
     ffprobe_packets_ok,
@@ -28,6 +31,7 @@ def test_records_rtsp_mjpeg_and_survives_hostile_streams(
     rtsp: RtspSimulator,
     http_media: MediaServer,
     hostile: dict[str, HostilePeer],
+    rtsp_auth: RtspSimulator,
     tmp_path: Path,
 ) -> None:
     volume = tmp_path / "data"
@@ -39,12 +43,22 @@ def test_records_rtsp_mjpeg_and_survives_hostile_streams(
         "hevc": camera("hevc", rtsp.url("hevc")),
         "mjpeg": camera("mjpeg", f"{http_media.base}/mjpeg"),
         "g711": camera("g711", rtsp.url("g711")),
+        "auth": camera("auth", rtsp_auth.url("main"), username=AUTH_USER, password=AUTH_PASSWORD),
     }
-    expected_codec = {"tcp": "h264", "udp": "h264", "tunnel": "h264", "hevc": "hevc", "mjpeg": "mjpeg", "g711": "h264"}
+    expected_codec = {
+        "tcp": "h264",
+        "udp": "h264",
+        "tunnel": "h264",
+        "hevc": "hevc",
+        "mjpeg": "mjpeg",
+        "g711": "h264",
+        "auth": "h264",
+    }
     hostile_cams = {
         "garbage": camera("garbage", f"rtsp://127.0.0.1:{hostile['garbage'].port}/x"),
         "stall": camera("stall", f"rtsp://127.0.0.1:{hostile['stall'].port}/x"),
         "flip": camera("flip", rtsp.url("flip")),  # codec changes on every reconnect
+        "badpass": camera("badpass", rtsp_auth.url("main"), username=AUTH_USER, password="wrong"),
         "tsback": camera("tsback", f"{http_media.base}/back.ts", mjpeg=False),
     }
     # Continuous from the sub stream, alarm from the main stream, simultaneously.
@@ -113,7 +127,12 @@ def test_records_rtsp_mjpeg_and_survives_hostile_streams(
     # Hostile sources are journaled and reconnected; they never stopped the others.
     journal = recorder.ctsys("record", "journal", "--json")
     lost = {o["camera"] for o in journal}
-    assert {"garbage", "stall"} <= lost
+    assert {"garbage", "stall", "badpass"} <= lost
+    assert not any(r["camera"] == "badpass" for r in rows)
+    assert any("401" in o["reason"] for o in journal if o["camera"] == "badpass")
+    # Credentials never reach the logs, the journal or the statistics.
+    for text in (recorder.log_text(), json.dumps(journal), json.dumps(stats)):
+        assert AUTH_PASSWORD not in text and "wrong" not in text
     assert hostile["garbage"].connections >= 2 and hostile["stall"].connections >= 1
     cams = stats["cameras"]
     assert cams["stall"]["streams"]["main"]["state"] != "connected"
