@@ -96,6 +96,7 @@ class SegmentWriter:
             raise
         # PyAV creates the file on the first mux; fsync goes through our own descriptor.
         self._fd: int | None = None
+        self._sync_directory = False
         self._base: dict[int, int] = {}
         self._last_dts: dict[int, int] = {}
         self.base_seconds: float | None = None
@@ -141,6 +142,7 @@ class SegmentWriter:
         self.packets += 1
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            self._sync_directory = True
 
     def elapsed(self, sample: Sample) -> float:
         """Media seconds between the segment's start and this sample."""
@@ -153,6 +155,14 @@ class SegmentWriter:
         if self._fd is None:
             return 0
         os.fsync(self._fd)
+        if self._sync_directory:
+            # A power cut can lose a new file's directory entry, not just its tail.
+            self._sync_directory = False
+            directory = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
         return os.fstat(self._fd).st_size
 
     @property
