@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from recorder.layout import iter_segments, parse_name
 from recorder.probe import probe_segment
 
 log = logging.getLogger(__name__)
+BUSY_SECONDS = 10.0
 
 
 @dataclass
@@ -57,18 +59,30 @@ def reindex(index: Index, config: RecorderConfig) -> ReindexReport:
     """Scan every volume; add or refresh a row per readable segment; drop rows of missing files."""
     report = ReindexReport()
     known = index.paths()
+    # A segment the running daemon is writing (incomplete row, file touched in the last
+    # seconds) stays the daemon's: marking it complete would expose it to the purge.
+    now = time.time()
+    busy = {s.path for s in index.incomplete() if _mtime(s.path) > now - BUSY_SECONDS}
     for volume in config.volumes.values():
         if not volume.path.is_dir():
             log.warning("volume %s (%s) is missing: its rows are kept", volume.name, volume.path)
             continue
         for path in iter_segments(volume.path):
-            index_file(index, volume.name, path, report, known)
+            if str(path) not in busy:
+                index_file(index, volume.name, path, report, known)
     present = {v.name for v in config.volumes.values() if v.path.is_dir()}
     for segment in index.segments():
         if segment.volume in present and not os.path.exists(segment.path):
             index.delete_segment(segment.id)
             report.removed += 1
     return report
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.path.getmtime(path)
+    except OSError:
+        return 0.0
 
 
 def recover(index: Index, config: RecorderConfig, recent_days: int = 2) -> ReindexReport:
