@@ -62,7 +62,7 @@ class Camera(Section):
     name: str
     volume: str
     streams: dict[str, Stream] = Field(description="One or two streams, e.g. main and sub.")
-    continuous: Recording | None = Field(default_factory=Recording)  # type: ignore[arg-type]
+    continuous: Recording | None = Field(default_factory=Recording)
     alarm: Alarm | None = None
     retention_days: float = Field(30.0, gt=0, le=3650)
     enabled: bool = True
@@ -75,7 +75,7 @@ class CamerasSection(Section):
     housekeeping_seconds: float = Field(30.0, ge=0.5, le=3600, description="Retention/purge period.")
     read_timeout_seconds: float = Field(10.0, ge=1, le=600, description="A silent camera is reconnected.")
     backoff_max_seconds: float = Field(30.0, ge=0.5, le=3600, description="Longest wait between reconnects.")
-    http: HttpEndpoint = Field(default_factory=HttpEndpoint)  # type: ignore[arg-type]
+    http: HttpEndpoint = Field(default_factory=HttpEndpoint)
     volumes: list[Volume] = Field(default_factory=list)
     cameras: list[Camera] = Field(default_factory=list)
 
