@@ -7,9 +7,9 @@ unchanged rebuild copies the cached tree, a changed manifest bootstraps anew.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -67,17 +67,22 @@ def run_stage(ctx: Context) -> str:
     """Leave a fresh copy of the bootstrap in ctx.rootfs; return 'cached' or 'built'."""
     entry = cache_entry(ctx)
     state = "cached"
-    if not (entry / "manifest.json").is_file():
-        state = "built"
-        tmp = entry.with_name(entry.name + ".tmp")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
-        ctx.progress("bootstrap: mmdebstrap (a few minutes on a cold cache)")
-        run(["nice", "-n", "5", *mmdebstrap_argv(ctx, tmp / "rootfs")],
-            env=ctx.epoch_env, log_file=ctx.log_file)
-        (tmp / "manifest.json").write_text(json.dumps(manifest(ctx), indent=2, sort_keys=True))
-        tmp.rename(entry)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    # builds sharing the cache wait for each other instead of racing on one entry
+    with open(entry.with_name(entry.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (entry / "manifest.json").is_file():
+            state = "built"
+            tmp = entry.with_name(entry.name + ".tmp")
+            if tmp.exists():
+                run(["rm", "-rf", "--one-file-system", tmp])
+            tmp.mkdir(parents=True)
+            ctx.progress("bootstrap: mmdebstrap (a few minutes on a cold cache)")
+            run(["nice", "-n", "5", *mmdebstrap_argv(ctx, tmp / "rootfs")],
+                env=ctx.epoch_env, log_file=ctx.log_file)
+            (tmp / "manifest.json").write_text(json.dumps(manifest(ctx), indent=2,
+                                                          sort_keys=True))
+            tmp.rename(entry)
     if ctx.rootfs.exists():
         run(["rm", "-rf", "--one-file-system", ctx.rootfs])
     ctx.rootfs.parent.mkdir(parents=True, exist_ok=True)
