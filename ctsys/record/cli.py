@@ -143,9 +143,7 @@ def purge(ctx: click.Context, as_json: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @json_option
 @click.pass_context
-def delete(
-    ctx: click.Context, camera: str | None, before: str | None, yes: bool, as_json: bool
-) -> None:
+def delete(ctx: click.Context, camera: str | None, before: str | None, yes: bool, as_json: bool) -> None:
     """Delete recordings of a camera and/or before a date. Protected ranges are kept."""
     from recorder.retention import delete_segments, is_protected
 
@@ -166,16 +164,13 @@ def delete(
             continue
         chosen.append(seg)
     if chosen and not yes and not as_json:
-        click.confirm(
-            f"delete {len(chosen)} segments ({sum(s.bytes for s in chosen)} bytes)?", abort=True
-        )
+        click.confirm(f"delete {len(chosen)} segments ({sum(s.bytes for s in chosen)} bytes)?", abort=True)
     count, size = delete_segments(index, chosen)
     index.close()
     emit(
         {"deleted": count, "bytes": size, "protected_kept": kept},
         as_json,
-        lambda r: f"deleted {r['deleted']} segments ({r['bytes']} bytes); "
-        f"{r['protected_kept']} protected kept",
+        lambda r: f"deleted {r['deleted']} segments ({r['bytes']} bytes); {r['protected_kept']} protected kept",
     )
 
 
@@ -191,9 +186,7 @@ def protect() -> None:
 @click.option("--note", default="")
 @json_option
 @click.pass_context
-def protect_add(
-    ctx: click.Context, camera: str, start: str, end: str, note: str, as_json: bool
-) -> None:
+def protect_add(ctx: click.Context, camera: str, start: str, end: str, note: str, as_json: bool) -> None:
     """Protect CAMERA's recordings from START to END."""
     config = recorder_config(ctx)
     now = time.time()
