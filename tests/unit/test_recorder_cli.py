@@ -71,3 +71,18 @@ def test_recorder_check_config_names_the_bad_field(tmp_path: Path) -> None:
     result = CliRunner().invoke(recorder_cli, ["--config", str(config), "check-config"])
     assert result.exit_code == 1
     assert "cameras.cameras[0].volume: no volume named 'missing'" in result.output
+
+
+@pytest.mark.unit
+def test_the_systemd_unit_is_a_watched_notify_service_running_the_daemon() -> None:
+    import configparser
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(Path(__file__).parents[2] / "recorder/data/ct-recorder.service")
+    service = unit["Service"]
+    assert service["Type"] == "notify"
+    assert int(service["WatchdogSec"]) >= 10  # the main loop pings every WatchdogSec/2
+    assert service["ExecStart"].split()[-1] == "run" and "ct-recorder" in service["ExecStart"]
+    assert service["ExecReload"].endswith("-HUP $MAINPID")
+    assert service["Restart"] == "always"
