@@ -102,10 +102,13 @@ def make_media(directory: Path) -> dict[str, Path]:
     ffmpeg(*video_source(120), *_X265, str(out["h265"]))
     ffmpeg(*video_source(4), *_X264, str(out["short_h264"]))
     ffmpeg(*video_source(4), *_X265, str(out["short_h265"]))
-    # Two MPEG-TS pieces back to back: timestamps jump backwards in the middle.
+    # MPEG-TS pieces back to back: timestamps jump backwards twice, and the resolution
+    # changes in-band (new SPS) in the middle, as when a camera is reconfigured.
     part = directory / "part.ts"
     ffmpeg(*video_source(5), *_X264, "-f", "mpegts", str(part))
-    out["back_ts"].write_bytes(part.read_bytes() * 2)
+    small = directory / "part-small.ts"
+    ffmpeg(*video_source(5, "160x120"), *_X264, "-f", "mpegts", str(small))
+    out["back_ts"].write_bytes(part.read_bytes() + small.read_bytes() + part.read_bytes())
     out["jpeg"].mkdir(exist_ok=True)
     ffmpeg(*video_source(2), "-q:v", "8", str(out["jpeg"] / "f%03d.jpg"))
     return out
