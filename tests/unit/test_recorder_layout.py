@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recorder.layout import parse_name, segment_path
@@ -28,6 +28,7 @@ def test_foreign_files_are_not_segments(name: str) -> None:
 
 
 @pytest.mark.unit
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,20}", fullmatch=True),
     st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,10}", fullmatch=True),

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recorder.schedule import DAYS, ScheduleError, WeeklySchedule
@@ -51,6 +51,7 @@ slots = st.frozensets(st.integers(0, 7 * 96 - 1))
 
 
 @pytest.mark.unit
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(slots)
 def test_to_spec_round_trips(chosen: frozenset[int]) -> None:
     schedule = WeeklySchedule(chosen)
@@ -58,6 +59,7 @@ def test_to_spec_round_trips(chosen: frozenset[int]) -> None:
 
 
 @pytest.mark.unit
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 6), st.integers(0, 95))
 def test_a_single_slot_is_active_exactly_in_its_quarter_hour(day: int, slot: int) -> None:
     start = f"{slot * 15 // 60:02d}:{slot * 15 % 60:02d}"

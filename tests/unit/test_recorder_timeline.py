@@ -3,7 +3,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recorder.timeline import StreamTimeline
@@ -54,6 +54,7 @@ def test_b_frame_reordering_offset_is_kept() -> None:
 
 
 @pytest.mark.unit
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(st.none(), st.integers(-(2**40), 2**40)), max_size=200))
 def test_output_dts_is_strictly_increasing_whatever_the_input(stamps: list[int | None]) -> None:
     line = StreamTimeline(TB)
