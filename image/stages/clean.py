@@ -26,6 +26,9 @@ REMOVE = (
     "var/log/*.log",
     "var/log/apt/*",
     "var/log/journal/*",
+    # what `ctsys --root apply` logged and locked at build time: not the appliance's
+    "var/log/ctsys/*",
+    "var/lib/ctsys/lock",
     "root/.ansible",
     "root/.cache",
     "tmp/*",
