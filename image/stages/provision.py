@@ -59,6 +59,7 @@ def role_vars(ctx: Context) -> dict[str, Any]:
     if config.test_access:
         values |= {
             "base__serial_autologin": True,
+            "base__device_timeout_sec": 600,
             "base__admin_sudo_nopasswd": True,
             "ssh__authorized_keys": [Path(str(ctx.test_key) + ".pub").read_text().strip()],
         }
