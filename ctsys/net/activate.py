@@ -86,10 +86,9 @@ def activate_firewall(root: Path, doc: Appliance, host: NetHost) -> None:
 
 def activate_shaping(root: Path, doc: Appliance, host: NetHost) -> None:
     if host.systemd:
+        # The unit replays the caps at boot; starting it now would wait for network-online.target.
         run(["systemctl", "daemon-reload"])
         run(["systemctl", "enable", "ctsys-net-shaping.service"])
-        run(["systemctl", "restart", "ctsys-net-shaping.service"], timeout=60)
-        return
     # Same steps as the unit: reset every interface, then replay the batch file.
     for name in shaping.shaped_interfaces(doc):
         run(host.argv("tc", "qdisc", "del", "dev", name, "root"), check=False)

@@ -77,7 +77,7 @@ def check_bonds_vlans_and_rollback(vm: Vm) -> None:
     vm.check("(ip netns exec peer python3 -m http.server --bind 0.0.0.0 8000 >/dev/null 2>&1 &)")
     value = base64.b64encode(NETWORK.encode()).decode()
     vm.check(f"ctsys config set network \"$(echo {value} | base64 -d)\"")
-    vm.check("ctsys net apply --force", timeout=180)
+    vm.check("ctsys net apply --force", timeout=600)
     vm.check("ctsys net confirm")
 
     # active-backup: eth1 is active; cutting its link moves traffic to eth2.
@@ -92,7 +92,7 @@ def check_bonds_vlans_and_rollback(vm: Vm) -> None:
 
     # 802.3ad with fast LACP: the bond is recreated in the new mode, the VLAN comes back on it.
     vm.check("ctsys net bond bond0 --member eth1 --member eth2 --mode 802.3ad --lacp-rate fast "
-             "--hash-policy layer3+4 --role corporate", timeout=180)
+             "--hash-policy layer3+4 --role corporate", timeout=600)
     vm.check("ctsys net confirm")
     bonding = poll(vm, "cat /proc/net/bonding/bond0", r"IEEE 802\.3ad Dynamic link aggregation", 60)
     assert "LACP rate: fast" in bonding and "Transmit Hash Policy: layer3+4" in bonding
@@ -101,7 +101,7 @@ def check_bonds_vlans_and_rollback(vm: Vm) -> None:
     reach(vm, "10.99.0.2")
 
     # Unconfirmed change: the timer puts the previous addresses back by itself.
-    vm.check("ctsys net set bond0 --address 10.97.0.1/24", timeout=180)
+    vm.check("ctsys net set bond0 --address 10.97.0.1/24", timeout=600)
     applied = time.monotonic()
     assert "10.97.0.1/24" in vm.check("ip -o addr show dev bond0")
     assert json.loads(vm.check("ctsys net status --json"))["pending"] is True
