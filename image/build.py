@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -76,7 +78,23 @@ def prepare(ctx: Context) -> None:
              "-f", ctx.test_key])
 
 
-def build_image(config: Config, out: TextIO = sys.stderr, check: bool = True) -> BuildResult:
+@contextmanager
+def workspace_lock(config: Config) -> Iterator[None]:
+    """One build or re-provisioning at a time per image and output directory:
+    sessions sharing /var/tmp/ctimage-system must not delete each other's
+    rootfs (with its API filesystems mounted) mid-run."""
+    config.output_dir.mkdir(parents=True, exist_ok=True)
+    with open(config.output_dir / f"{config.image_name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def build_image(config: Config, out: TextIO = sys.stderr, check: bool = True,
+                lock: bool = True) -> BuildResult:
+    """Build the image; `lock=False` when the caller holds workspace_lock()."""
+    if lock:
+        with workspace_lock(config):
+            return build_image(config, out, check, lock=False)
     profile = config.load_profile()
     if check:
         preflight.check(config, profile)
@@ -113,6 +131,11 @@ def print_summary(ctx: Context, image: Path, seconds: float) -> None:
 
 def reprovision(config: Config, out: TextIO = sys.stderr) -> provision.Recap:
     """Run the roles over the rootfs a previous build left in its workspace."""
+    with workspace_lock(config):
+        return _reprovision(config, out)
+
+
+def _reprovision(config: Config, out: TextIO) -> provision.Recap:
     from image.errors import ImageError
 
     ctx = Context(config, config.load_profile(), out=out)

@@ -13,7 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from image.chroot import leftover_mounts
 from image.context import Context
+from image.errors import ImageError
 from image.run import run
 
 MANIFEST_FORMAT = 1
@@ -84,6 +86,11 @@ def run_stage(ctx: Context) -> str:
                                                           sort_keys=True))
             tmp.rename(entry)
     if ctx.rootfs.exists():
+        busy = leftover_mounts(ctx.rootfs)
+        if busy:
+            raise ImageError(f"{ctx.rootfs} is in use: {', '.join(busy)} mounted",
+                             hint="another build or `ctimage provision` runs there; "
+                                  "wait for it, or unmount after a crash")
         run(["rm", "-rf", "--one-file-system", ctx.rootfs])
     ctx.rootfs.parent.mkdir(parents=True, exist_ok=True)
     run(["cp", "-a", "--reflink=auto", entry / "rootfs", ctx.rootfs])

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from image.build import build_image, inputs_fingerprint
+from image.build import build_image, inputs_fingerprint, workspace_lock
 from image.config import Config, make_config
 from image.qemu import OVMF_CODE, QEMU, VmSpec
 from tests.system.harness import Vm, free_port
@@ -74,11 +74,13 @@ def appliance_image() -> ApplianceImage:
     """The debian-12 server image with test access (serial autologin, SSH key)."""
     _require_tools()
     config = system_config()
-    report = _reusable(config)
-    rebuilt = report is None
-    if report is None:
-        result = build_image(config)
-        report = json.loads(result.report.read_text())
+    # sessions share the output directory: check and build under one lock
+    with workspace_lock(config):
+        report = _reusable(config)
+        rebuilt = report is None
+        if report is None:
+            result = build_image(config, lock=False)
+            report = json.loads(result.report.read_text())
     # the settings the image was built with, so re-provisioning renders the same files
     built = Config.from_dict(report["config"])
     return ApplianceImage(iso=Path(report["image"]),

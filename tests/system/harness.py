@@ -159,13 +159,15 @@ class Vm:
         self.times.login = time.monotonic() - self.times.started
         assert self.child is not None
         # the quotes split the prompt so the echoed command cannot match it
+        # dmesg -n 1: kernel messages on the console would mix into outputs
         self.child.sendline(f"export PS1='{PROMPT[:2]}''{PROMPT[2:]}' TERM=dumb SYSTEMD_PAGER= "
-                            "PAGER=cat; stty cols 250 -echo")
+                            "PAGER=cat; stty cols 250 -echo; dmesg -n 1")
         self._expect(re.escape(PROMPT), 30, "the test prompt")
         _, out = self.run("systemctl is-system-running --wait",
                            timeout=max(deadline - time.monotonic(), 30))
         self.times.ready = time.monotonic() - self.times.started
-        self.state = out.strip()
+        lines = out.strip().splitlines()
+        self.state = lines[-1].strip() if lines else ""
         return self.times.ready
 
     def run(self, command: str, timeout: float = 120) -> tuple[int, str]:
