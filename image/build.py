@@ -129,8 +129,11 @@ def print_summary(ctx: Context, image: Path, seconds: float) -> None:
     print(f"  image      {image} ({image.stat().st_size / 2**20:.0f} MiB)", file=ctx.out)
 
 
-def reprovision(config: Config, out: TextIO = sys.stderr) -> provision.Recap:
-    """Run the roles over the rootfs a previous build left in its workspace."""
+def reprovision(config: Config, out: TextIO = sys.stderr, lock: bool = True) -> provision.Recap:
+    """Run the roles over the rootfs a previous build left in its workspace;
+    `lock=False` when the caller holds workspace_lock()."""
+    if not lock:
+        return _reprovision(config, out)
     with workspace_lock(config):
         return _reprovision(config, out)
 
