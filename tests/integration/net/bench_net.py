@@ -1,4 +1,4 @@
-"""Network figures for docs/benchmarks-network.md (run as root, not collected by pytest):
+"""Network figures for docs/benchmarks.md (run as root, not collected by pytest):
 
     .venv/bin/python -m tests.integration.net.bench_net
 
