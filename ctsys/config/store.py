@@ -31,6 +31,11 @@ STATE_DIR = "var/lib/ctsys"
 LOCK_TIMEOUT = 30.0
 
 
+def _now() -> float:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return float(epoch) if epoch.isdigit() else time.time()
+
+
 @dataclass(frozen=True)
 class Revision:
     number: int
@@ -114,7 +119,8 @@ class ConfigStore:
         number = (revs[-1].number + 1) if revs else 1
         rev = Revision(
             number=number,
-            time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            # An image build sets SOURCE_DATE_EPOCH: its first revision is then reproducible.
+            time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_now())),
             user=actor.user,
             origin=actor.origin,
             command=command,

@@ -132,3 +132,10 @@ def test_lock_timeout_names_the_holder(tmp_path: Path) -> None:
             pass
     finally:
         holder.join(10)
+
+
+def test_history_time_honours_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    store = ConfigStore(tmp_path)
+    change(store, "system.hostname", "cam1")
+    assert {r.time for r in store.revisions()} == {"2023-11-14T22:13:20Z"}
