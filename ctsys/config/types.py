@@ -47,6 +47,17 @@ _ip_network = _address_check(
 )
 
 
+_ROLE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def check_role_names(roles: list[str]) -> list[str]:
+    """Interface role names (as `network` gives them) in a list field; the bad one is named by index."""
+    for i, role in enumerate(roles):
+        if not _ROLE_NAME.match(role):
+            raise ValueError(f"roles[{i}]: {role!r} is not an interface role name")
+    return roles
+
+
 @lru_cache(maxsize=1)
 def known_timezones() -> frozenset[str]:
     import zoneinfo

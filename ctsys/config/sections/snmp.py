@@ -15,12 +15,11 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ctsys.config.sections import Section
-from ctsys.config.types import IPNetwork, Port
+from ctsys.config.types import IPNetwork, Port, check_role_names
 
 # Printable ASCII without blanks or quotes: a token snmpd.conf and command lines take as is.
 _TOKEN = re.compile(r"^[!#-&(-~]+$")
 _USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
-_ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _HOST = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
 
 
@@ -139,10 +138,7 @@ class SnmpSection(Section):
     @field_validator("roles")
     @classmethod
     def _roles(cls, roles: list[str]) -> list[str]:
-        for i, role in enumerate(roles):
-            if not _ROLE.match(role):
-                raise ValueError(f"roles[{i}]: {role!r} is not an interface role name")
-        return roles
+        return check_role_names(roles)
 
     @model_validator(mode="after")
     def _references(self) -> SnmpSection:

@@ -13,11 +13,10 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ctsys.config.sections import Section
-from ctsys.config.types import IPNetwork
+from ctsys.config.types import IPNetwork, check_role_names
 
 _HOST = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
 _TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
 def _ntp_host(value: str) -> str:
@@ -92,10 +91,7 @@ class NtpServe(Section):
     @field_validator("roles")
     @classmethod
     def _roles(cls, roles: list[str]) -> list[str]:
-        for i, role in enumerate(roles):
-            if not _ROLE.match(role):
-                raise ValueError(f"roles[{i}]: {role!r} is not an interface role name")
-        return roles
+        return check_role_names(roles)
 
     @model_validator(mode="after")
     def _someone_allowed(self) -> NtpServe:
