@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
 
 import pytest
 
@@ -14,3 +17,16 @@ def require(*tools: str) -> None:
             f"missing tool(s) {', '.join(missing)}: install them (see .ci/packages/*.apt) — "
             "a tier that cannot run must fail, not skip"
         )
+
+
+def stop_processes(procs: list[subprocess.Popen[bytes]] | list[subprocess.Popen[str]]) -> None:
+    """SIGTERM every process a test started that still runs, then wait; SIGKILL what does not stop in 5 s."""
+    for proc in procs:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)

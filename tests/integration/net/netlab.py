@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ctsys.run import run
+from tests.tools import stop_processes
 
 HTTP_SERVER = """
 import http.server, sys
@@ -104,16 +105,8 @@ class Lab:
         for pidfile in self.pidfiles:
             with contextlib.suppress(OSError, ValueError):
                 os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
-        for proc in self.procs:
-            if proc.poll() is None:
-                # `ip netns exec` execs the command, so this PID is the daemon itself.
-                os.kill(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+        # `ip netns exec` execs the command, so each PID is the daemon itself.
+        stop_processes(self.procs)
         for ns in reversed(self.namespaces):
             run(["ip", "netns", "del", ns], check=False)
 

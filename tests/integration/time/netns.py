@@ -5,14 +5,13 @@ Addresses live only inside the namespaces created here; nothing leaves them.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from ctsys.run import run
+from tests.tools import stop_processes
 
 
 class Namespaces:
@@ -58,15 +57,7 @@ class Daemons:
         return proc
 
     def close(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+        stop_processes(self.procs)
         self.procs.clear()
 
 
