@@ -2,13 +2,14 @@
 
 Looked for, in order: --answer FILE; the kernel parameter `ctserver.answer=PATH`
 (a path on the live medium); `ct-install.yaml` at the root of the live medium.
-The kernel parameter `ctserver.disk=SERIAL|/dev/NAME` overrides `disk`.
+The kernel parameters `ctserver.disk=SERIAL|/dev/NAME` and
+`ctserver.finish=prompt|reboot|poweroff` override `disk` and `finish`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field
@@ -29,7 +30,9 @@ class Answers(Section):
     admin_authorized_keys: list[str] = Field(default_factory=list)
     admin_password_hash: str | None = None
     network: dict[str, Any] | None = Field(None, description="A `network` section for the installed system.")
-    reboot: bool = Field(False, description="Reboot at the end instead of prompting.")
+    finish: Literal["prompt", "reboot", "poweroff"] = Field(
+        "prompt", description="At the end: prompt for a reboot, reboot, or power off (VM image builds)."
+    )
 
 
 def kernel_parameters(cmdline: str) -> dict[str, str]:
@@ -42,14 +45,18 @@ def kernel_parameters(cmdline: str) -> dict[str, str]:
 
 
 def parse(text: str, source: str) -> Answers:
-    from ctsys.config.document import format_path
-
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise CtsysError(f"{source}: YAML syntax error: {exc}") from None
     if not isinstance(data, dict):
         raise CtsysError(f"{source}: the answer file must be a mapping")
+    return validate(data, source)
+
+
+def validate(data: dict[str, Any], source: str) -> Answers:
+    from ctsys.config.document import format_path
+
     try:
         return Answers.model_validate(data)
     except PydanticValidationError as exc:
@@ -72,6 +79,8 @@ def load(answer_file: str | None, cmdline: str, medium: Path = MEDIUM) -> Answer
     if path is not None and not path.exists():
         raise CtsysError(f"answer file {path} does not exist")
     answers = parse(path.read_text(), str(path)) if path is not None else Answers()
-    if "disk" in params:
-        answers = answers.model_copy(update={"disk": params["disk"]})
+    overrides = {key: params[key] for key in ("disk", "finish") if key in params}
+    if overrides:
+        # validated like the file's fields: a bad ctserver.finish= is named, not ignored
+        answers = validate({**answers.model_dump(), **overrides}, "kernel command line (ctserver.*)")
     return answers

@@ -39,8 +39,9 @@ def install(
     GRUB installed for BIOS and UEFI, and a fresh machine-id and SSH host keys
     written. Data disks (ctdata volumes), RAID members, removable media and
     the live medium are never written: they are listed as kept. Unattended:
-    the answer file (ct-install.yaml on the medium, or ctserver.answer=PATH)
-    and ctserver.disk=SERIAL choose the disk, host name, keys and network.
+    the answer file (ct-install.yaml on the medium, or ctserver.answer=PATH),
+    ctserver.disk=SERIAL and ctserver.finish=reboot|poweroff choose the disk,
+    host name, keys, network and what happens at the end.
     """
     from ctsys import journal
     from ctsys.errors import CtsysError
@@ -90,10 +91,17 @@ def install(
     else:
         click.echo(f"installed on {chosen.path} in {result.seconds:.0f} s "
                    f"({', '.join(f'{k} {v:.0f} s' for k, v in result.steps.items())})")
-    ask = not unattended and not as_json
-    if answers.reboot or (ask and click.confirm("Remove the installation medium. Reboot now?", default=True)):
-        from ctsys.run import run
+    finish(answers.finish, ask=not unattended and not as_json, err=as_json)
 
+
+def finish(how: str, ask: bool, err: bool) -> None:
+    """The end of an install: reboot, power off (VM image builds), or say what to do."""
+    from ctsys.run import run
+
+    if how == "poweroff":
+        click.echo("powering off", err=err)
+        run(["systemctl", "poweroff"], check=False)
+    elif how == "reboot" or (ask and click.confirm("Remove the installation medium. Reboot now?", default=True)):
         run(["systemctl", "reboot"], check=False)
     else:
-        click.echo("remove the installation medium and reboot to start the installed system", err=as_json)
+        click.echo("remove the installation medium and reboot to start the installed system", err=err)

@@ -71,11 +71,15 @@ def test_partition_names() -> None:
 def test_answers_from_file_and_kernel_parameters(tmp_path: Path) -> None:
     medium = tmp_path / "medium"
     medium.mkdir()
-    (medium / "site.yaml").write_text("hostname: gate-srv\ndisk: auto\nreboot: true\n")
+    (medium / "site.yaml").write_text("hostname: gate-srv\ndisk: auto\nfinish: reboot\n")
     got = answer.load(None, "BOOT_IMAGE=/live/vmlinuz ctserver.mode=install ctserver.answer=/site.yaml "
                             "ctserver.disk=S4EWNX0N quiet", medium)
-    assert (got.hostname, got.disk, got.reboot) == ("gate-srv", "S4EWNX0N", True)
+    assert (got.hostname, got.disk, got.finish) == ("gate-srv", "S4EWNX0N", "reboot")
     assert answer.load(None, "", medium).disk == "auto"  # no default file on this medium
+    assert answer.load(None, "ctserver.finish=poweroff", medium).finish == "poweroff"
+    with pytest.raises(ValidationError) as info:
+        answer.load(None, "ctserver.finish=halt", medium)
+    assert info.value.problems[0][0] == "kernel command line (ctserver.*): finish"
 
 
 def test_bad_answers_name_the_field(tmp_path: Path) -> None:

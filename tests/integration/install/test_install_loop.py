@@ -143,8 +143,8 @@ def test_a_too_small_disk_is_refused(loop: Callable[[str, str], str], source: Pa
 def test_bad_answer_file_names_the_field(loop: Callable[[str, str], str], source: Path, tmp_path: Path) -> None:
     target = loop("system", "9G")
     answer = tmp_path / "answer.yaml"
-    answer.write_text("hostname: 'bad name'\nreboot: sometimes\n")
+    answer.write_text("hostname: 'bad name'\nfinish: sometimes\n")
     result = install("--disk", target, "--source", str(source), "--answer", str(answer), "--yes", "--no-bootloader")
     assert result.returncode == 1
-    assert "hostname" in result.stderr and "reboot" in result.stderr
+    assert "hostname" in result.stderr and "finish" in result.stderr
     assert subprocess.run(["blkid", "-p", target], capture_output=True, text=True).stdout == ""
