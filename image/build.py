@@ -19,7 +19,7 @@ from image.chroot import deny_service_starts, mounted
 from image.config import Config
 from image.context import Context
 from image.run import run
-from image.stages import bootstrap, clean, iso, packages, provision, squashfs
+from image.stages import bootstrap, clean, iso, packages, provision, squashfs, vm
 
 
 def _provision(ctx: Context) -> str:
@@ -35,6 +35,7 @@ STAGES: tuple[tuple[str, Callable[[Context], str]], ...] = (
     ("clean", clean.run_stage),
     ("squashfs", squashfs.run_stage),
     ("iso", iso.run_stage),
+    ("vm", vm.run_stage),
 )
 
 
@@ -112,6 +113,7 @@ def build_image(config: Config, out: TextIO = sys.stderr, check: bool = True,
         "image": str(image),
         "fingerprint": inputs_fingerprint(config),
         "size_bytes": image.stat().st_size,
+        "artifacts": {k: str(v) for k, v in ctx.artifacts.items()},
         "seconds": round(seconds, 1),
         "stages": [{"name": t.name, "seconds": round(t.seconds, 1), "note": t.note}
                    for t in ctx.timings],

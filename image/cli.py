@@ -116,16 +116,21 @@ def provision(**values: Any) -> None:
               help="with --detach: seconds to wait for SSH")
 def boot(image: Path, uefi: bool, usb: bool, nics: int, disks: int, memory: int, accel: str,
          ssh_port: int | None, detach: bool, timeout: int) -> None:
-    """Boot IMAGE in qemu with the serial console on this terminal (Ctrl-A X quits)."""
+    """Boot IMAGE in qemu with the serial console on this terminal (Ctrl-A X quits).
+
+    IMAGE is the ISO (as a CD, or a USB stick with --usb) or a VM disk (qcow2 or
+    raw, from `ctimage build --output`), booted as the system disk and written to.
+    """
     import subprocess
 
     from image import qemu
 
     if detach and not ssh_port:
         ssh_port = 2222
-    spec = _guard(lambda: qemu.VmSpec(image=image, uefi=uefi, usb=usb, nics=nics, disks=disks,
-                                      memory_mib=memory, ssh_port=ssh_port))
-    chosen = _guard(lambda: qemu.choose_accel(accel, image, out=sys.stderr))
+    iso = image.suffix == ".iso"
+    spec = _guard(lambda: qemu.VmSpec(image=image if iso else None, attach=() if iso else (image,), uefi=uefi,
+                                      usb=usb, nics=nics, disks=disks, memory_mib=memory, ssh_port=ssh_port))
+    chosen = _guard(lambda: qemu.choose_accel(accel, image if iso else None, out=sys.stderr))
     click.echo(f"ctimage: accelerator {chosen}", err=True)
     if detach:
         _guard(lambda: _boot_detached(spec, chosen, timeout))
@@ -143,13 +148,14 @@ def _boot_detached(spec: Any, accel: str, timeout: int) -> None:
 
     from image import qemu
 
-    files = qemu.VmFiles(spec, parent=spec.image.parent).__enter__()
-    log = spec.image.with_suffix(".serial.log")
+    booted = spec.image or spec.attach[0]
+    files = qemu.VmFiles(spec, parent=booted.parent).__enter__()
+    log = booted.with_suffix(".serial.log")
     argv = qemu.qemu_argv(spec, files, accel, serial=f"file:{log}", monitor=True)
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     start = time.monotonic()
-    click.echo(f"ctimage: qemu PID {proc.pid} booting {spec.image.name}; serial log {log}",
+    click.echo(f"ctimage: qemu PID {proc.pid} booting {booted.name}; serial log {log}",
                err=True)
     while time.monotonic() - start < timeout:
         if proc.poll() is not None:

@@ -24,7 +24,8 @@ from image.profile import Profile, load_profile
 BOOT_ENTRIES = ("live", "live-serial", "install", "install-serial", "diagnostics",
                 "diagnostics-serial")
 COMPRESSIONS = ("zstd", "xz")
-OUTPUT_FORMATS = ("iso",)
+# The ISO is always made (VM disks are installed from it); the others are VM images.
+OUTPUT_FORMATS = ("iso", "raw", "qcow2", "vmdk", "vhdx", "ova", "vagrant")
 
 
 def _tuple(text: str) -> tuple[str, ...]:
@@ -86,7 +87,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mirror", str, None, "archive mirror URL (default: the profile's)"),
     Setting("extra_packages", _tuple, (), "more packages for the bootstrap (comma-separated)"),
     Setting("compression", _choice(*COMPRESSIONS), "zstd", "squashfs: zstd (fast, tests) or xz"),
-    Setting("outputs", _choices(*OUTPUT_FORMATS), ("iso",), "output formats (comma-separated)"),
+    Setting("outputs", _choices(*OUTPUT_FORMATS), ("iso",),
+            "output formats, comma-separated: iso, and VM images raw, qcow2, vmdk, vhdx, ova, vagrant"),
     Setting("cache_dir", Path, Path("/var/cache/ctimage"), "bootstrap and package cache"),
     Setting("output_dir", Path, Path("/var/tmp/ctimage"), "where images and logs are written"),
     Setting("boot_default", _choice(*BOOT_ENTRIES), "live", "default boot menu entry"),

@@ -31,8 +31,18 @@ ACCEL_CACHE = Path("/run/ctimage-accel.json")
 
 
 @dataclass(frozen=True)
+class DirectBoot:
+    """Boot a kernel and initrd with our own command line (no boot menu): how
+    `ctimage` runs the installer unattended to make VM disks."""
+
+    kernel: Path
+    initrd: Path
+    append: str
+
+
+@dataclass(frozen=True)
 class VmSpec:
-    image: Path
+    image: Path | None  # the ISO (CD, or USB stick with usb=True); None: boot from `attach`
     uefi: bool = False
     usb: bool = False
     nics: int = 1
@@ -43,10 +53,18 @@ class VmSpec:
     cpus: int = 2
     ssh_port: int | None = None
     extra_args: tuple[str, ...] = field(default_factory=tuple)
+    # Existing disk files (raw, or qcow2 by suffix), kept after the VM: system disks
+    # that survive a reboot, data disks prepared beforehand. The first is the boot disk
+    # when there is no medium. Serial numbers CTATT0000, CTATT0001, ...
+    attach: tuple[Path, ...] = field(default_factory=tuple)
+    direct: DirectBoot | None = None
 
     def __post_init__(self) -> None:
-        if not self.image.is_file():
-            raise ImageError(f"no image {self.image}")
+        if self.image is None and not self.attach:
+            raise ImageError("nothing to boot: no image and no attached disk")
+        for path in ((self.image,) if self.image is not None else ()) + self.attach:
+            if not path.is_file():
+                raise ImageError(f"no image {path}")
         if self.nics < 0 or self.disks < 0:
             raise ImageError("--nics and --disks must be 0 or more")
         if self.disk_bus not in DISK_BUSES:
@@ -100,7 +118,9 @@ def qemu_argv(spec: VmSpec, files: VmFiles, accel: str, serial: str = "stdio",
         argv += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
                  "-drive", f"if=pflash,format=raw,unit=1,file={files.ovmf_vars}"]
     medium = f"if=none,id=medium,format=raw,readonly=on,file={spec.image}"
-    if spec.usb:
+    if spec.image is None:
+        pass
+    elif spec.usb:
         argv += ["-device", "qemu-xhci,id=xhci", "-drive", medium,
                  "-device", "usb-storage,id=medium-dev,bus=xhci.0,drive=medium,removable=on,bootindex=0"]
     else:
@@ -123,6 +143,14 @@ def qemu_argv(spec: VmSpec, files: VmFiles, accel: str, serial: str = "stdio",
             argv += ["-device", f"ide-hd,drive=disk{i},serial={serial_no}"]
         else:
             argv += ["-device", f"nvme,drive=disk{i},serial={serial_no}"]
+    for i, disk in enumerate(spec.attach):
+        fmt = "qcow2" if disk.suffix == ".qcow2" else "raw"
+        boot = ",bootindex=1" if i == 0 else ""
+        argv += ["-drive", f"if=none,id=att{i},format={fmt},file={disk}",
+                 "-device", f"virtio-blk-pci,drive=att{i},serial=CTATT{i:04d}{boot}"]
+    if spec.direct is not None:
+        argv += ["-kernel", str(spec.direct.kernel), "-initrd", str(spec.direct.initrd),
+                 "-append", spec.direct.append]
     argv += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"]
     argv += list(spec.extra_args)
     return argv
@@ -161,8 +189,9 @@ def probe_kvm(image: Path, timeout: float = 20.0) -> bool:
         return bool(re.search(r"Kernel panic|VFS: Unable to mount", proc.stdout))
 
 
-def choose_accel(requested: str, image: Path, out: TextIO | None = None) -> str:
-    """'kvm' or 'tcg'. 'auto' probes once per host boot and remembers the answer."""
+def choose_accel(requested: str, image: Path | None, out: TextIO | None = None) -> str:
+    """'kvm' or 'tcg'. 'auto' probes once per host boot and remembers the answer
+    (the probe boots the ISO's kernel: without an ISO and no answer yet, TCG)."""
     if requested in ("kvm", "tcg"):
         return requested
     boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
@@ -172,6 +201,8 @@ def choose_accel(requested: str, image: Path, out: TextIO | None = None) -> str:
             return str(cached["accel"])
     except (OSError, ValueError, KeyError):
         pass
+    if image is None:
+        return "tcg"
     accel = "kvm" if probe_kvm(image) else "tcg"
     if out is not None and accel == "tcg":
         reason = "no usable /dev/kvm" if not kvm_usable() else \

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +32,17 @@ def stop_processes(procs: list[subprocess.Popen[bytes]] | list[subprocess.Popen[
         except subprocess.TimeoutExpired:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
+
+
+def sh(*args: str, timeout: float = 300) -> str:
+    """Run a tool, fail on a non-zero exit, return its standard output."""
+    return subprocess.run(args, check=True, capture_output=True, text=True, timeout=timeout).stdout
+
+
+def sha256(path: str | Path) -> str:
+    """Digest of a file or a whole block device, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -214,6 +214,16 @@ class Vm:
         lines = ANSI.sub("", text).replace("\r", "").split("\n")
         return "\n".join(ln for ln in lines[1:] if not ln.startswith("(qemu)")).strip()
 
+    def poweroff(self, timeout: float = 300) -> None:
+        """Shut the guest down cleanly and wait for qemu to exit."""
+        assert self.child is not None
+        self.child.sendline("systemctl poweroff")
+        index = self.child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=timeout)
+        if index != 0:
+            raise VmError(f"the guest did not power off within {timeout:.0f} s")
+        self.child.close()
+        self.pid = None  # reaped by close()
+
     # -- verdict --------------------------------------------------------------
     def verdict(self, ok: bool, timeout: float = 60) -> int:
         """The guest reports the result itself: it writes to isa-debug-exit and

@@ -13,7 +13,7 @@ import pytest
 from image import REPO_ROOT, preflight, qemu
 from image.config import make_config
 from image.context import Context
-from image.errors import PreflightFailed
+from image.errors import ImageError, PreflightFailed
 from image.run import Result
 from image.stages import bootstrap, iso, provision, squashfs
 
@@ -163,6 +163,31 @@ def test_qemu_uefi_usb_boots_ovmf_from_a_usb_stick(tmp_path: Path) -> None:
     assert "if=pflash" in text and "OVMF_CODE" in text
     assert "usb-storage,id=medium-dev" in text and "scsi-cd" not in text
     assert text.count("-device nvme,") == 2 and "-cpu host" in text
+
+
+def test_qemu_boots_an_installed_disk_without_medium_and_the_installer_directly(tmp_path: Path) -> None:
+    system, data = tmp_path / "system.raw", tmp_path / "data.qcow2"
+    for f in (system, data):
+        f.write_bytes(b"")
+    spec = qemu.VmSpec(image=None, attach=(system, data))
+    argv = qemu.qemu_argv(spec, qemu.VmFiles(spec), "tcg")
+    text = " ".join(argv)
+    assert "medium" not in text and "-kernel" not in text
+    assert f"format=raw,file={system}" in text and f"format=qcow2,file={data}" in text
+    assert "serial=CTATT0000,bootindex=1" in text and "serial=CTATT0001 " in text + " "
+    with pytest.raises(ImageError, match="nothing to boot"):
+        qemu.VmSpec(image=None)
+    with pytest.raises(ImageError, match="no image"):
+        qemu.VmSpec(image=None, attach=(tmp_path / "missing.raw",))
+    from image.vmdisk import install_command_line
+
+    direct = qemu.DirectBoot(tmp_path / "vmlinuz", tmp_path / "initrd.img", install_command_line())
+    iso = tmp_path / "x.iso"
+    iso.write_bytes(b"")
+    argv = qemu.qemu_argv(qemu.VmSpec(image=iso, attach=(system,), direct=direct), qemu.VmFiles(spec), "tcg")
+    append = argv[argv.index("-append") + 1]
+    assert "ctserver.mode=install" in append and "ctserver.disk=CTATT0000" in append
+    assert "ctserver.finish=poweroff" in append and "boot=live" in append
 
 
 @pytest.mark.parametrize(("mode", "expected"), [

@@ -82,6 +82,7 @@ def test_timers_and_services_are_enabled_by_symlink() -> None:
     assert "ExecStop=ctsys storage replicate" in shutdown and "Before=ct-recorder.service" in shutdown
     adopt = files["/etc/systemd/system/ctsys-storage-adopt.service"] or ""
     assert "ConditionPathExists=!/var/lib/ctsys/storage-adopted" in adopt
+    assert "ConditionKernelCommandLine=!ctserver.mode=install" in adopt  # the installer leaves data disks alone
 
 
 def test_mdadm_conf_lists_arrays_by_uuid_and_the_event_program() -> None:

@@ -5,7 +5,6 @@ byte-identical."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -15,23 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.tools import require
+from tests.tools import require, sh, sha256
 
 pytestmark = pytest.mark.integration
 CTSYS = str(Path(sys.executable).parent / "ctsys")
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHhQ0uAb0Hq5sOuB8xqYkX9b2yP3cG2cYtYb3VYQmZt0 tech@laptop"
-
-
-def sh(*args: str, timeout: float = 120) -> str:
-    return subprocess.run(args, check=True, capture_output=True, text=True, timeout=timeout).stdout
-
-
-def sha256(device: str) -> str:
-    h = hashlib.sha256()
-    with open(device, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @pytest.fixture
