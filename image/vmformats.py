@@ -1,0 +1,514 @@
+"""VM images from an installed raw appliance disk: qcow2, vmdk, vhdx, OVA, Vagrant box.
+
+The raw disk (GPT, BIOS + UEFI GRUB) comes from the installer; this module only
+repackages it. The disk formats are thin layers over `qemu-img convert`; the
+OVA is a ustar of OVF descriptor, streamOptimized vmdk and SHA256 manifest (in
+that order, as the OVF specification requires for streaming imports); the
+Vagrant box is a gzip'd tar for the libvirt provider around the qcow2.
+
+Everything is written into a temporary directory beside the outputs, verified,
+then renamed into place: a failure leaves no half-written image behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import struct
+import tarfile
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Any
+
+from image.errors import ImageError
+from image.run import run
+
+FORMATS = ("qcow2", "vmdk", "vhdx", "ova", "vagrant")
+
+# qemu-img output format and options of each disk format. The vmdk's adapter
+# type matches the SCSI controller the OVF declares.
+DISK_FORMATS: dict[str, tuple[str, ...]] = {
+    "qcow2": (),
+    "vmdk": ("-o", "subformat=streamOptimized,adapter_type=lsilogic"),
+    "vhdx": ("-o", "subformat=dynamic"),
+}
+# The disk each container format carries.
+CONTAINED_DISK = {"ova": "vmdk", "vagrant": "qcow2"}
+
+PRODUCT = "CT-Server"
+VM_CPUS = 2
+VM_MEMORY_MIB = 4096
+VM_NETWORK = "management"
+GIB = 1 << 30
+
+OVF_NS = "http://schemas.dmtf.org/ovf/envelope/1"
+RASD_NS = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
+VSSD_NS = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+VMDK_STREAM = "http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"
+CIM_OS_DEBIAN_64 = "96"  # CIM_OperatingSystem.OsType "Debian 64-Bit"
+VIRTUAL_SYSTEM_TYPE = "vmx-13"  # VMware hardware family (ESXi 6.5+); VirtualBox accepts it
+
+# CIM resource types used in the VirtualHardwareSection
+RT_CPU, RT_MEMORY, RT_SCSI, RT_NIC, RT_DISK = 3, 4, 6, 10, 17
+
+MANIFEST_LINE = re.compile(r"^SHA256\((?P<name>[^)]+)\)= (?P<digest>[0-9a-f]{64})$")
+
+BOX_VAGRANTFILE = """\
+# CT-Server appliance box for the libvirt provider, made by ctimage (image/vmformats.py).
+Vagrant.configure("2") do |config|
+  # The appliance's administrator; the initial password is the documented one.
+  # ctsys renders authorized_keys from its document, so Vagrant must not insert a key.
+  config.ssh.username = "admin"
+  config.ssh.password = "ct-server"
+  config.ssh.insert_key = false
+  # No rsync or NFS client on the appliance: no synced folders.
+  config.vm.synced_folder ".", "/vagrant", disabled: true
+
+  config.vm.provider :libvirt do |libvirt|
+    libvirt.driver = "kvm"
+    libvirt.cpus = 2
+    libvirt.memory = 4096
+  end
+end
+"""
+
+
+@dataclass(frozen=True)
+class VmImage:
+    format: str
+    path: Path
+    bytes: int
+    seconds: float
+    virtual_size: int  # bytes the guest sees: the raw disk's size
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+def output_name(name: str, fmt: str) -> str:
+    return f"{name}-libvirt.box" if fmt == "vagrant" else f"{name}.{fmt}"
+
+
+def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """The requested formats in build order (disks before their containers), without repeats."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ImageError(f"unknown VM image format(s): {', '.join(unknown)}",
+                         hint=f"valid formats: {', '.join(FORMATS)}")
+    return tuple(f for f in FORMATS if f in formats)
+
+
+def convert_argv(raw: Path, fmt: str, output: Path) -> list[str]:
+    """qemu-img converts sparsely by default: zero runs of the raw disk are not written."""
+    return ["qemu-img", "convert", "-f", "raw", "-O", fmt, *DISK_FORMATS[fmt], str(raw), str(output)]
+
+
+def make_vm_images(raw: Path, out_dir: Path, name: str, formats: Sequence[str], version: str,
+                   progress: Callable[[str], None] = _quiet) -> dict[str, VmImage]:
+    """Make `formats` of `raw` in `out_dir`; every image is verified before it is renamed into place."""
+    wanted = check_formats(formats)
+    if not name or "/" in name or len(output_name(name, "vagrant")) > 100:
+        raise ImageError(f"bad image name {name!r}", hint="a file name of at most 88 characters, no '/'")
+    if not raw.is_file():
+        raise ImageError(f"raw disk {raw} is not a file", hint="pass the installed disk image")
+    virtual_size = raw.stat().st_size
+    mtime = int(raw.stat().st_mtime)  # archive members get the disk's time: same disk, same archive
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{name}.vm-", dir=out_dir) as tmp:
+        work = Path(tmp)
+        converted: dict[str, tuple[Path, float]] = {}
+
+        def disk(fmt: str) -> tuple[Path, float]:
+            if fmt not in converted:
+                path = work / output_name(name, fmt)
+                progress(f"converting {raw.name} to {fmt}")
+                start = time.monotonic()
+                run(convert_argv(raw, fmt, path))
+                converted[fmt] = (path, time.monotonic() - start)
+            return converted[fmt]
+
+        made: dict[str, VmImage] = {}
+        for fmt in wanted:
+            if fmt in DISK_FORMATS:
+                path, seconds = disk(fmt)
+            else:
+                inner, convert_seconds = disk(CONTAINED_DISK[fmt])
+                path = work / output_name(name, fmt)
+                progress(f"packing {path.name}")
+                start = time.monotonic()
+                if fmt == "ova":
+                    write_ova(path, name, inner, virtual_size, populated_size(raw), version, mtime)
+                else:
+                    write_vagrant_box(path, inner, virtual_size, mtime)
+                # a disk made only for this container counts towards its time
+                seconds = time.monotonic() - start + (0.0 if CONTAINED_DISK[fmt] in wanted else convert_seconds)
+            made[fmt] = VmImage(fmt, path, path.stat().st_size, round(seconds, 2), virtual_size)
+
+        progress(f"verifying {', '.join(wanted)}")
+        problems = verify(made)
+        if problems:
+            raise ImageError("VM images failed verification:\n" + "\n".join(f"  - {p}" for p in problems),
+                             hint="nothing was written; the raw disk or qemu-img is at fault")
+        final: dict[str, VmImage] = {}
+        for fmt, image in made.items():
+            target = out_dir / output_name(name, fmt)
+            os.replace(image.path, target)
+            final[fmt] = replace(image, path=target)
+            progress(f"{target.name}: {image.bytes / 2**20:.0f} MiB in {image.seconds:.1f} s")
+    return final
+
+
+def populated_size(raw: Path) -> int:
+    """Bytes the raw disk really holds (its allocated blocks): OVF's populatedSize hint."""
+    st = raw.stat()
+    return min(st.st_blocks * 512, st.st_size)
+
+
+# -- OVF / OVA ----------------------------------------------------------------
+
+# ElementTree cannot put elements in a default namespace while the attributes
+# keep an ovf: prefix for that same namespace (how VMware and VirtualBox write
+# and expect OVF), so names carry their prefix and the root declares them.
+ROOT_NAMESPACES = {
+    "xmlns": OVF_NS, "xmlns:ovf": OVF_NS, "xmlns:rasd": RASD_NS, "xmlns:vssd": VSSD_NS, "xmlns:xsi": XSI_NS,
+}
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k.replace("_", ":", 1): v for k, v in attrs.items()})
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _item(section: ET.Element, **rasd: str | int) -> None:
+    """A hardware Item; CIM's schema wants its rasd elements in alphabetical order."""
+    item = _sub(section, "Item")
+    for key in sorted(rasd):
+        _sub(item, f"rasd:{key}", str(rasd[key]))
+
+
+def ovf_descriptor(name: str, version: str, disk_href: str, disk_bytes: int, capacity: int,
+                   populated: int) -> bytes:
+    """The OVF 1.0 envelope: one VM (2 vCPU, 4096 MB, one SCSI disk, one E1000 NIC on "management")."""
+    envelope = ET.Element("Envelope", {"ovf:version": "1.0", "xml:lang": "en-US", **ROOT_NAMESPACES})
+    references = _sub(envelope, "References")
+    _sub(references, "File", ovf_href=disk_href, ovf_id="file1", ovf_size=str(disk_bytes))
+
+    disks = _sub(envelope, "DiskSection")
+    _sub(disks, "Info", "Virtual disks of the appliance")
+    _sub(disks, "Disk", ovf_capacity=str(capacity), ovf_diskId="vmdisk1", ovf_fileRef="file1",
+         ovf_format=VMDK_STREAM, ovf_populatedSize=str(populated))
+
+    networks = _sub(envelope, "NetworkSection")
+    _sub(networks, "Info", "Logical networks of the appliance")
+    network = _sub(networks, "Network", ovf_name=VM_NETWORK)
+    _sub(network, "Description", "The management network (DHCP on eth0 by default)")
+
+    system = _sub(envelope, "VirtualSystem", ovf_id=name)
+    _sub(system, "Info", f"{PRODUCT} video-surveillance recording server")
+    _sub(system, "Name", name)
+    product = _sub(system, "ProductSection")
+    _sub(product, "Info", "Product information")
+    _sub(product, "Product", PRODUCT)
+    _sub(product, "Version", version)
+    _sub(product, "FullVersion", version)
+    os_section = _sub(system, "OperatingSystemSection", ovf_id=CIM_OS_DEBIAN_64)
+    _sub(os_section, "Info", "The guest operating system")
+    _sub(os_section, "Description", "Debian 64-bit")
+
+    hardware = _sub(system, "VirtualHardwareSection")
+    _sub(hardware, "Info", f"{VM_CPUS} vCPU, {VM_MEMORY_MIB} MB memory, one disk, one NIC")
+    vssd = _sub(hardware, "System")
+    _sub(vssd, "vssd:ElementName", "Virtual Hardware Family")
+    _sub(vssd, "vssd:InstanceID", "0")
+    _sub(vssd, "vssd:VirtualSystemIdentifier", name)
+    _sub(vssd, "vssd:VirtualSystemType", VIRTUAL_SYSTEM_TYPE)
+    _item(hardware, AllocationUnits="hertz * 10^6", Description="Number of virtual CPUs",
+          ElementName=f"{VM_CPUS} virtual CPUs", InstanceID=1, ResourceType=RT_CPU, VirtualQuantity=VM_CPUS)
+    _item(hardware, AllocationUnits="byte * 2^20", Description="Memory size",
+          ElementName=f"{VM_MEMORY_MIB} MB of memory", InstanceID=2, ResourceType=RT_MEMORY,
+          VirtualQuantity=VM_MEMORY_MIB)
+    # LSI Logic parallel SCSI: the one disk controller both VMware and VirtualBox import
+    _item(hardware, Address=0, Description="SCSI controller", ElementName="SCSI controller 0",
+          InstanceID=3, ResourceSubType="lsilogic", ResourceType=RT_SCSI)
+    _item(hardware, AddressOnParent=0, ElementName="Hard disk 1", HostResource="ovf:/disk/vmdisk1",
+          InstanceID=4, Parent=3, ResourceType=RT_DISK)
+    _item(hardware, AutomaticAllocation="true", Connection=VM_NETWORK,
+          Description=f"E1000 ethernet adapter on {VM_NETWORK}", ElementName="Network adapter 1",
+          InstanceID=5, ResourceSubType="E1000", ResourceType=RT_NIC)
+    ET.indent(envelope)
+    return ET.tostring(envelope, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def manifest(digests: Mapping[str, str]) -> bytes:
+    return "".join(f"SHA256({name})= {digest}\n" for name, digest in digests.items()).encode()
+
+
+class _HashingReader:
+    """Hashes what tarfile copies, so the vmdk is read once for both tar and manifest."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        self.f = f
+        self.sha = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.f.read(size)
+        self.sha.update(data)
+        return data
+
+
+def _tarinfo(name: str, size: int, mtime: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, mtime, 0o644
+    return info
+
+
+def write_ova(path: Path, name: str, vmdk: Path, capacity: int, populated: int, version: str,
+              mtime: int) -> None:
+    disk_href = f"{name}.vmdk"
+    vmdk_bytes = vmdk.stat().st_size
+    ovf = ovf_descriptor(name, version, disk_href, vmdk_bytes, capacity, populated)
+    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as tar:
+        tar.addfile(_tarinfo(f"{name}.ovf", len(ovf), mtime), io.BytesIO(ovf))
+        with vmdk.open("rb") as f:
+            reader = _HashingReader(f)
+            tar.addfile(_tarinfo(disk_href, vmdk_bytes, mtime), reader)
+        mf = manifest({f"{name}.ovf": hashlib.sha256(ovf).hexdigest(), disk_href: reader.sha.hexdigest()})
+        tar.addfile(_tarinfo(f"{name}.mf", len(mf), mtime), io.BytesIO(mf))
+
+
+# -- Vagrant box ----------------------------------------------------------------
+
+def box_metadata(virtual_size: int) -> dict[str, Any]:
+    return {"provider": "libvirt", "format": "qcow2", "virtual_size": math.ceil(virtual_size / GIB)}
+
+
+def write_vagrant_box(path: Path, qcow2: Path, virtual_size: int, mtime: int) -> None:
+    metadata = (json.dumps(box_metadata(virtual_size), indent=2) + "\n").encode()
+    vagrantfile = BOX_VAGRANTFILE.encode()
+    # gzip's header carries a time too: fixed like the members'
+    with open(path, "wb") as raw_out, gzip.GzipFile(fileobj=raw_out, mode="wb", mtime=mtime,
+                                                   compresslevel=6) as gz, \
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        tar.addfile(_tarinfo("metadata.json", len(metadata), mtime), io.BytesIO(metadata))
+        tar.addfile(_tarinfo("Vagrantfile", len(vagrantfile), mtime), io.BytesIO(vagrantfile))
+        with qcow2.open("rb") as f:
+            tar.addfile(_tarinfo("box.img", qcow2.stat().st_size, mtime), f)
+
+
+# -- verification ---------------------------------------------------------------
+
+def verify(images: Mapping[str, VmImage]) -> list[str]:
+    """Problems found in `images` ([] when all are sound)."""
+    problems: list[str] = []
+    checks: dict[str, Callable[[VmImage], list[str]]] = {
+        "qcow2": _verify_disk, "vmdk": _verify_disk, "vhdx": _verify_disk,
+        "ova": _verify_ova, "vagrant": _verify_box,
+    }
+    for fmt, image in images.items():
+        if not image.path.is_file():
+            problems.append(f"{fmt}: {image.path} is missing")
+            continue
+        if image.path.stat().st_size != image.bytes:
+            problems.append(f"{fmt}: {image.path} has {image.path.stat().st_size} bytes, not {image.bytes}")
+        if image.format not in checks:
+            problems.append(f"{fmt}: unknown format {image.format!r}")
+            continue
+        try:
+            problems += [f"{fmt}: {p}" for p in checks[image.format](image)]
+        except (OSError, tarfile.TarError, EOFError, gzip.BadGzipFile) as e:
+            problems.append(f"{fmt}: {image.path} cannot be read: {e}")
+    return problems
+
+
+def _verify_disk(image: VmImage) -> list[str]:
+    problems = []
+    check = run(["qemu-img", "check", "-f", image.format, "--output=json", str(image.path)], check=False)
+    if check.returncode != 0:
+        problems.append(f"qemu-img check exit {check.returncode}: {(check.stderr or check.stdout).strip()}")
+    info = run(["qemu-img", "info", "--output=json", str(image.path)], check=False)
+    if info.returncode != 0:
+        return [*problems, f"qemu-img info failed: {info.stderr.strip()}"]
+    data = json.loads(info.stdout)
+    if data.get("format") != image.format:
+        problems.append(f"qemu-img sees format {data.get('format')!r}")
+    if data.get("virtual-size") != image.virtual_size:
+        problems.append(f"virtual size {data.get('virtual-size')}, the raw disk has {image.virtual_size}")
+    if image.format == "vmdk":
+        create_type = data.get("format-specific", {}).get("data", {}).get("create-type")
+        if create_type != "streamOptimized":
+            problems.append(f"vmdk create type {create_type!r}, not streamOptimized")
+    return problems
+
+
+def _ustar_headers_ok(f: IO[bytes], members: Sequence[tarfile.TarInfo]) -> bool:
+    for member in members:
+        f.seek(member.offset + 257)
+        if f.read(8) != b"ustar\x0000":
+            return False
+    return True
+
+
+def _member_digest(tar: tarfile.TarFile, member: tarfile.TarInfo) -> str:
+    sha = hashlib.sha256()
+    with _member(tar, member) as f:
+        while chunk := f.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def _verify_ova(image: VmImage) -> list[str]:
+    with image.path.open("rb") as raw_file, tarfile.open(fileobj=raw_file, mode="r:") as tar:
+        members = tar.getmembers()
+        names = [m.name for m in members]
+        problems = [] if _ustar_headers_ok(raw_file, members) else ["not a ustar archive"]
+        if len(names) < 3 or not names[0].endswith(".ovf"):
+            return [*problems, f"members {names}: the OVF descriptor must come first"]
+        manifest_name = names[0][: -len(".ovf")] + ".mf"
+        if names[-1] != manifest_name:
+            problems.append(f"members {names}: the manifest {manifest_name} must come last")
+        by_name = {m.name: m for m in members}
+        try:
+            with _member(tar, members[0]) as descriptor:
+                root = ET.fromstring(descriptor.read())
+        except ET.ParseError as e:
+            return [*problems, f"{names[0]} does not parse: {e}"]
+        files = root.findall(f"{{{OVF_NS}}}References/{{{OVF_NS}}}File")
+        hrefs = [f.get(f"{{{OVF_NS}}}href", "") for f in files]
+        if names[1:-1] != hrefs:
+            problems.append(f"members {names}: expected the OVF, then {hrefs}, then the manifest")
+        for file, href in zip(files, hrefs, strict=True):
+            member = by_name.get(href)
+            if member is None:
+                problems.append(f"{href} (referenced by the OVF) is not in the archive")
+            elif str(member.size) != file.get(f"{{{OVF_NS}}}size"):
+                problems.append(f"{href} has {member.size} bytes, the OVF declares {file.get(f'{{{OVF_NS}}}size')}")
+            elif href.endswith(".vmdk"):
+                problems += _vmdk_member_problems(tar, member, image.virtual_size)
+        problems += ovf_problems(root, image.virtual_size)
+        if manifest_name in by_name:
+            problems += _manifest_problems(tar, by_name[manifest_name], [m for m in members if m.name != manifest_name])
+    return problems
+
+
+def _vmdk_member_problems(tar: tarfile.TarFile, member: tarfile.TarInfo, virtual_size: int) -> list[str]:
+    with _member(tar, member) as f:
+        head = f.read(64 << 10)
+    if head[:4] != b"KDMV":
+        return [f"{member.name} is not a sparse vmdk"]
+    problems = []
+    capacity = struct.unpack_from("<Q", head, 12)[0] * 512
+    if capacity != virtual_size:
+        problems.append(f"{member.name} holds {capacity} bytes, the raw disk has {virtual_size}")
+    if b'createType="streamOptimized"' not in head:
+        problems.append(f"{member.name} is not streamOptimized")
+    return problems
+
+
+def _manifest_problems(tar: tarfile.TarFile, mf: tarfile.TarInfo, members: Sequence[tarfile.TarInfo]) -> list[str]:
+    with _member(tar, mf) as f:
+        text = f.read().decode(errors="replace")
+    listed: dict[str, str] = {}
+    problems = []
+    for line in text.splitlines():
+        match = MANIFEST_LINE.match(line.strip())
+        if match is None:
+            problems.append(f"{mf.name}: bad line {line!r}")
+        else:
+            listed[match["name"]] = match["digest"]
+    for member in members:
+        if member.name not in listed:
+            problems.append(f"{mf.name} has no digest for {member.name}")
+        elif _member_digest(tar, member) != listed[member.name]:
+            problems.append(f"{member.name}: SHA256 differs from {mf.name}")
+    extra = sorted(set(listed) - {m.name for m in members})
+    if extra:
+        problems.append(f"{mf.name} lists files not in the archive: {', '.join(extra)}")
+    return problems
+
+
+def _rasd(item: ET.Element, key: str) -> str | None:
+    return item.findtext(f"{{{RASD_NS}}}{key}")
+
+
+def ovf_problems(root: ET.Element, virtual_size: int) -> list[str]:
+    """What a parsed OVF envelope lacks or gets wrong for this appliance."""
+    o = f"{{{OVF_NS}}}"
+    if root.tag != f"{o}Envelope":
+        return [f"root element {root.tag}, not an OVF 1.0 Envelope"]
+    problems = []
+    for required in ("References", "DiskSection", "NetworkSection", "VirtualSystem",
+                     "VirtualSystem/ProductSection", "VirtualSystem/OperatingSystemSection",
+                     "VirtualSystem/VirtualHardwareSection"):
+        if root.find("/".join(o + part for part in required.split("/"))) is None:
+            problems.append(f"OVF has no {required}")
+    file_ids = {f.get(f"{o}id") for f in root.iterfind(f"{o}References/{o}File")}
+    disks = root.findall(f"{o}DiskSection/{o}Disk")
+    if len(disks) != 1:
+        problems.append(f"OVF declares {len(disks)} disks, not 1")
+    for disk in disks:
+        if disk.get(f"{o}fileRef") not in file_ids:
+            problems.append(f"disk {disk.get(f'{o}diskId')} refers to no File")
+        if disk.get(f"{o}capacity") != str(virtual_size):
+            problems.append(f"disk capacity {disk.get(f'{o}capacity')}, the raw disk has {virtual_size}")
+    items = root.findall(f"{o}VirtualSystem/{o}VirtualHardwareSection/{o}Item")
+    types = [_rasd(item, "ResourceType") for item in items]
+    for resource, what in ((RT_CPU, "CPU"), (RT_MEMORY, "memory"), (RT_DISK, "disk"), (RT_NIC, "NIC")):
+        if str(resource) not in types:
+            problems.append(f"OVF hardware has no {what} item")
+    if not {str(RT_SCSI), "20"} & set(types):
+        problems.append("OVF hardware has no disk controller")
+    return problems
+
+
+def _qcow2_header(f: IO[bytes]) -> tuple[bytes, int]:
+    head = f.read(32)
+    return head[:4], struct.unpack_from(">Q", head, 24)[0] if len(head) == 32 else -1
+
+
+def _verify_box(image: VmImage) -> list[str]:
+    problems = []
+    with tarfile.open(image.path, mode="r:gz") as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        if set(members) != {"metadata.json", "Vagrantfile", "box.img"}:
+            return [f"box members {sorted(members)}, expected box.img, metadata.json and Vagrantfile"]
+        with _member(tar, "metadata.json") as f:
+            try:
+                metadata = json.loads(f.read())
+            except ValueError as e:
+                metadata = {}
+                problems.append(f"metadata.json does not parse: {e}")
+        if metadata and metadata != box_metadata(image.virtual_size):
+            problems.append(f"metadata.json is {metadata}, expected {box_metadata(image.virtual_size)}")
+        with _member(tar, "Vagrantfile") as f:
+            if b"provider :libvirt" not in f.read():
+                problems.append("Vagrantfile configures no libvirt provider")
+        with _member(tar, "box.img") as f:
+            magic, size = _qcow2_header(f)
+        if magic != b"QFI\xfb":
+            problems.append("box.img is not qcow2")
+        elif size != image.virtual_size:
+            problems.append(f"box.img holds {size} bytes, the raw disk has {image.virtual_size}")
+    return problems
+
+
+@contextlib.contextmanager
+def _member(tar: tarfile.TarFile, member: str | tarfile.TarInfo) -> Iterator[IO[bytes]]:
+    f = tar.extractfile(member)
+    if f is None:
+        raise tarfile.TarError(f"{member} is not a regular file")
+    with f:
+        yield f
