@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "net": ("ctsys.net.cli:net", "Network: NICs, bonds, VLANs, firewall, forwarding, proxy."),
     "raid": ("ctsys.storage.cli:raid", "RAID arrays (mdadm): create, status, spare, replace, remove."),
     "record": ("ctsys.record.cli:record", "Recordings: triggers, reindex, purge, protect, export."),
+    "seed": ("ctsys.seed.cli:seed", "First-boot seed of VM images: host name, admin keys, network."),
     "service": ("ctsys.services.cli:service", "Appliance services: list, enable, disable, restart."),
     "smart": ("ctsys.storage.cli:smart", "SMART health of disks: show, test."),
     "snmp": ("ctsys.snmp.cli:snmp", "SNMP agent: communities, v3 users, notifications."),

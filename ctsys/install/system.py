@@ -9,12 +9,17 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ctsys.errors import CtsysError
+from ctsys.errors import CtsysError, ValidationError
 from ctsys.install.answer import Answers
 from ctsys.install.disk import Layout, chroot_mounts, esp_mounted
 from ctsys.run import run
+
+if TYPE_CHECKING:
+    from ctsys.config.document import Appliance
 
 Progress = Callable[[str], None]
 CONSOLE = "console=tty0 console=ttyS0,115200n8"
@@ -76,35 +81,72 @@ def fresh_identity(target: Path) -> None:
     run(["ssh-keygen", "-A", "-f", str(target)])
 
 
+@dataclass(frozen=True)
+class AnswerField:
+    """One setting an answer file (or a first-boot seed) carries into the document."""
+
+    name: str  # key in the answer file
+    path: str  # where it goes in the document
+    label: str  # how a history summary names it
+
+
+ANSWER_FIELDS = (
+    AnswerField("hostname", "system.hostname", "hostname"),
+    AnswerField("timezone", "system.timezone", "time zone"),
+    AnswerField("admin_authorized_keys", "system.admin.authorized_keys", "admin keys"),
+    AnswerField("admin_password_hash", "system.admin.password_hash", "admin password"),
+    AnswerField("network", "network", "network"),
+)
+
+
+def answers_into_document(doc: Appliance, answers: Answers) -> tuple[Appliance, list[AnswerField]]:
+    """`doc` with what the answers set (unset answers leave the document alone), and the fields set.
+
+    Every field is checked against the document schema; a ValidationError names the
+    answer fields (`admin_authorized_keys`, `network.interfaces[0].mtu`), all at once.
+    """
+    from ctsys.config import edit
+
+    problems: list[tuple[str, str]] = []
+    used: list[AnswerField] = []
+    for field in ANSWER_FIELDS:
+        value = getattr(answers, field.name)
+        if value is None or (field.name != "network" and not value):
+            continue
+        try:
+            doc = edit.set_value(doc, field.path, value)
+        except ValidationError as exc:
+            problems += [(_answer_path(path, field), reason) for path, reason in exc.problems]
+            continue
+        used.append(field)
+    if problems:
+        raise ValidationError(problems)
+    return doc, used
+
+
+def _answer_path(path: str, field: AnswerField) -> str:
+    """A document path as the answer file spells it: system.admin.authorized_keys -> admin_authorized_keys."""
+    if path == field.path or path.startswith((field.path + ".", field.path + "[")):
+        return field.name + path.removeprefix(field.path)
+    return path
+
+
 def configure_document(target: Path, answers: Answers) -> list[str]:
     """Apply the answer file to the installed system's document, then render it there."""
     from ctsys.apply.engine import Engine
     from ctsys.apply.registry import all_modules
-    from ctsys.config import edit
     from ctsys.config.store import ConfigStore
 
     store = ConfigStore(target)
-    changes: list[tuple[str, object]] = []
-    if answers.hostname:
-        changes.append(("system.hostname", answers.hostname))
-    if answers.timezone:
-        changes.append(("system.timezone", answers.timezone))
-    if answers.admin_authorized_keys:
-        changes.append(("system.admin.authorized_keys", answers.admin_authorized_keys))
-    if answers.admin_password_hash:
-        changes.append(("system.admin.password_hash", answers.admin_password_hash))
-    if answers.network is not None:
-        changes.append(("network", answers.network))
     with store.locked():
-        doc = store.load()
-        for path, value in changes:
-            doc = edit.set_value(doc, path, value)
-        store.commit(doc, "ctsys install (answer file)", summary="install: " + ", ".join(p for p, _ in changes))
+        doc, used = answers_into_document(store.load(), answers)
+        paths = [f.path for f in used]
+        store.commit(doc, "ctsys install (answer file)", summary="install: " + ", ".join(paths))
         outcomes = Engine(target, all_modules(), live=False).apply(doc)
     failed = [f"{o.module}: {o.error}" for o in outcomes if o.status in ("failed", "skipped")]
     if failed:
         raise CtsysError("the installed system's configuration could not be rendered:\n  " + "\n  ".join(failed))
-    return [p for p, _ in changes]
+    return paths
 
 
 def kernel_files(target: Path, medium: Path | None) -> None:
