@@ -6,6 +6,7 @@ import json
 import os
 import urllib.error
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,27 @@ def config_path(ctx: click.Context) -> Path:
     return Path(root) / "etc/ctsys/appliance.yaml"
 
 
+def under_root(config: RecorderConfig, root: str) -> RecorderConfig:
+    """The configuration with its state directory and volumes inside the tree at `root`."""
+    if Path(root) == Path("/"):
+        return config
+    base = Path(root)
+    volumes = {n: replace(v, path=base / str(v.path).lstrip("/")) for n, v in config.volumes.items()}
+    return replace(config, state_dir=base / str(config.state_dir).lstrip("/"), volumes=volumes)
+
+
 def recorder_config(ctx: click.Context) -> RecorderConfig:
     path = config_path(ctx)
     try:
-        return load(path)
+        config = load(path)
     except FileNotFoundError:
         raise CtsysError(f"{path} does not exist", hint="configure cameras first") from None
     except ConfigError as exc:
         raise CtsysError(f"{path}: {exc}") from None
+    if os.environ.get("CT_RECORDER_CONFIG"):
+        return config  # a file given by hand names real paths
+    # The document of a --root tree names paths inside that tree.
+    return under_root(config, str(getattr(ctx.find_root().obj, "root", "/")))
 
 
 def open_index(config: RecorderConfig) -> Index:

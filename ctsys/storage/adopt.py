@@ -4,7 +4,9 @@ Every filesystem on the disks (and md arrays) is looked at read-only; one that
 carries a ctdata marker is added to the document under its own number (a new
 one if that number is taken), then mounted by the storage apply module. When
 the recordings index is missing, the newest replicated copy is put back so the
-recorder starts from it and reindexes only what is newer.
+recorder starts from it and reindexes only what is newer. What the volume
+holds for the recorder (a copy of the cameras section, segments) is read during
+the scan too, so a dry run can show it all; ctsys/storage/restore.py uses it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ctsys.config.document import Appliance
@@ -21,6 +23,7 @@ from ctsys.errors import CtsysError
 from ctsys.storage.inventory import Disk, list_disks, probe
 from ctsys.storage.marker import INDEX_DIR, VolumeMarker, read_marker
 from ctsys.storage.mounts import temporary_mount
+from ctsys.storage.restore import VolumeContents, look_inside
 
 log = logging.getLogger("ctsys.storage.adopt")
 
@@ -35,6 +38,7 @@ class Found:
     filesystem: str
     marker: VolumeMarker
     mounted_at: str | None = None
+    contents: VolumeContents = field(default_factory=VolumeContents)
 
 
 @dataclass
@@ -81,8 +85,16 @@ def wait_for_arrays(timeout: float = 60.0) -> None:
         time.sleep(2)
 
 
-def scan(include_loop: bool = False, only: tuple[str, ...] = ()) -> list[Found]:
-    """Every filesystem that carries a ctdata marker (on the disks named in `only`, if given)."""
+def _look(directory: str, index_name: str) -> tuple[VolumeMarker | None, VolumeContents]:
+    marker = read_marker(directory)
+    return marker, (look_inside(directory, index_name) if marker else VolumeContents())
+
+
+def scan(include_loop: bool = False, only: tuple[str, ...] = (), index_name: str = "index.sqlite") -> list[Found]:
+    """Every filesystem that carries a ctdata marker (on the disks named in `only`, if given).
+
+    `index_name`: the file name of the replicated recordings index to look for.
+    """
     found = []
     disks = list_disks(include_loop=include_loop, probe=True)
     if only:
@@ -93,13 +105,13 @@ def scan(include_loop: bool = False, only: tuple[str, ...] = ()) -> list[Found]:
         fstype, uuid = info.get("TYPE"), info.get("UUID")
         if fstype not in FILESYSTEMS or not uuid:
             continue
-        marker = None
+        marker, contents = None, VolumeContents()
         if mounts:
-            marker = read_marker(mounts[0])
+            marker, contents = _look(mounts[0], index_name)
         else:
             try:
                 with temporary_mount(device, fstype, read_only=True) as directory:
-                    marker = read_marker(directory)
+                    marker, contents = _look(str(directory), index_name)
             except CtsysError as exc:
                 log.warning("cannot look into %s: %s", device, exc)
         if marker is None:
@@ -108,7 +120,7 @@ def scan(include_loop: bool = False, only: tuple[str, ...] = ()) -> list[Found]:
             log.warning(
                 "%s: marker names filesystem %s, the filesystem is %s (a copied disk?)", device, marker.fs_uuid, uuid
             )
-        found.append(Found(device, uuid, fstype, marker, mounts[0] if mounts else None))
+        found.append(Found(device, uuid, fstype, marker, mounts[0] if mounts else None, contents))
     return found
 
 

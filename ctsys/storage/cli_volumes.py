@@ -1,4 +1,4 @@
-"""`ctsys storage ...`: fill dashboard, adopt, replicate, hotplug monitor."""
+"""`ctsys storage ...`: fill dashboard, adopt (with the recorder's configuration), replicate, hotplug monitor."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ctsys.storage.changes import change_storage, load, mount_now
 
 @click.group()
 def storage() -> None:
-    """Data volumes: fill dashboard, re-adoption after a reinstall, index replication."""
+    """Data volumes: fill dashboard, re-adoption after a reinstall, copies of the index and cameras section."""
 
 
 @storage.command("fill")
@@ -77,7 +77,7 @@ def storage_fill(obj: Obj, check: bool, cameras: bool, as_json: bool) -> None:
 
 
 @storage.command("adopt")
-@click.option("--dry-run", is_flag=True, help="Only list the ctdata volumes found; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Show what would be adopted, restored and reindexed; change nothing.")
 @click.option("--first-boot", is_flag=True, help="Run by ctsys-storage-adopt.service: remember it ran.")
 @click.option("--loop", "include_loop", is_flag=True, hidden=True, help="Also look at loop devices (tests).")
 @click.option("--only", "only", multiple=True, hidden=True, help="Look at these devices only (tests).")
@@ -89,21 +89,64 @@ def storage_adopt(
     """Find data volumes by their ctdata marker, add them to the document, mount them.
 
     Used after a reinstall of the system disk (automatically at first boot).
-    Each volume keeps its number N when it is free. When the recordings index
-    is missing, the newest copy replicated on the volumes is restored, so the
-    recorder only reindexes recordings newer than that copy.
+    Each volume keeps its number N when it is free. Then, from the volumes:
+
+    \b
+    - the recordings index, when the system has none: the newest copy;
+    - the cameras section, when the document has no camera and no recorder
+      volume: the newest valid copy, with recorder volume paths moved to the
+      volumes' new numbers; a damaged copy is named and skipped; a document
+      with cameras or recorder volumes is never overwritten;
+    - a volume holding segments that no recorder volume covers gets the
+      recorder volume ctdata-N (listed and exported, nothing records there);
+    - without an index copy, every segment is indexed from the files, as
+      `ctsys record reindex` does, whatever its age (at first boot in the
+      background, once the recorder runs: ctsys-storage-reindex.service).
+
+    JSON: adopted[], index_restored_from, cameras {status (restored,
+    volumes-added, kept, nothing), source, revision, written, appliance,
+    moved[], added[], rejected[], warnings[]}, reindex {volumes[], done,
+    background, scanned, indexed, removed, unreadable[], error} or null,
+    dry_run. With --dry-run, index_restored_from and cameras say what would be.
     """
     from pathlib import Path
 
+    from ctsys.config.change import change_document
     from ctsys.storage.adopt import STAMP, merge, restore_index, scan, wait_for_arrays
+    from ctsys.storage.marker import INDEX_DIR
+    from ctsys.storage.mounts import systemd_running
+    from ctsys.storage.restore import (
+        Reindex,
+        look_inside,
+        plan_cameras,
+        reindex_in_background,
+        reindex_targets,
+        reindex_volumes,
+        volumes_of,
+    )
+
+    def rooted(path: str) -> Path:
+        return Path(obj.root) / path.lstrip("/")
 
     if first_boot:
         wait_for_arrays()
-    found = scan(include_loop=include_loop, only=only)
     doc = load(obj)
+    index_name = Path(doc.storage.replication.database).name
+    found = scan(include_loop=include_loop, only=only, index_name=index_name)
     new, adopted = merge(doc, found)
-    restored = None
-    if not dry_run and found:
+    database = rooted(new.storage.replication.database)
+    restored: str | None = None
+    reindex: Reindex | None = None
+    if dry_run or not found:
+        volumes = volumes_of(adopted, found)
+        copies = [v for v in volumes if v.contents.index_mtime is not None]
+        if copies and not database.exists():
+            newest = max(copies, key=lambda v: v.contents.index_mtime or 0.0)
+            restored = str(rooted(newest.mountpoint) / INDEX_DIR / index_name)
+        planned, plan = plan_cameras(new, volumes)
+        targets = reindex_targets(plan, planned or new, restored is not None)
+        reindex = Reindex(targets) if targets else None
+    else:
         change_storage(
             obj,
             "storage.adopt",
@@ -113,10 +156,28 @@ def storage_adopt(
         for volume in new.storage.volumes:
             if volume.enabled and any(a.volume_id == volume.id for a in adopted):
                 mount_now(obj, volume)
-        database = Path(obj.root) / new.storage.replication.database.lstrip("/")
-        mounts = [str(Path(obj.root) / v.mountpoint.lstrip("/")) for v in new.storage.volumes]
-        source = restore_index(database, mounts)
+        # The scan looked without replaying journals: read again what the mounted volumes hold.
+        mounted = {a.uuid: look_inside(rooted(f"/srv/ctdata/{a.volume_id}"), index_name) for a in adopted}
+        for f in found:
+            f.contents = mounted.get(f.uuid, f.contents)
+        source = restore_index(database, [str(rooted(v.mountpoint)) for v in new.storage.volumes])
         restored = str(source) if source else None
+        volumes = volumes_of(adopted, found)
+        _, plan = plan_cameras(load(obj), volumes)
+        if plan.changes:
+            change_document(
+                obj,
+                "storage.adopt.cameras",
+                lambda current: plan_cameras(current, volumes)[0] or current,
+                only=("recorder",),
+                summary=plan.summary(),
+            )
+            current = load(obj)
+            targets = reindex_targets(plan, current, source is not None)
+            if targets and first_boot and obj.live and systemd_running():
+                reindex = reindex_in_background(targets)
+            elif targets:
+                reindex = reindex_volumes(current, obj.root, targets)
     if first_boot and not dry_run:
         stamp = Path(obj.root) / STAMP
         stamp.parent.mkdir(parents=True, exist_ok=True)
@@ -124,49 +185,131 @@ def storage_adopt(
     if as_json:
         from ctsys.output import print_json
 
-        print_json({"adopted": adopted, "index_restored_from": restored, "dry_run": dry_run})
-        return
-    if not adopted:
-        click.echo("no ctdata volume found")
+        print_json(
+            {
+                "adopted": adopted,
+                "index_restored_from": restored,
+                "cameras": plan,
+                "reindex": reindex,
+                "dry_run": dry_run,
+            }
+        )
+    else:
+        for line in adopt_lines(adopted, restored, plan, reindex, dry_run):
+            click.echo(line)
+    if reindex is not None and reindex.error:
+        raise CtsysError(f"reindex failed: {reindex.error}", hint="run `ctsys record reindex`")
+
+
+def adopt_lines(adopted: list[Any], restored: str | None, plan: Any, reindex: Any, dry_run: bool) -> list[str]:
+    """What `storage adopt` did, or would do with --dry-run, one line each."""
+    would = "would be " if dry_run else ""
+    lines = [] if adopted else ["no ctdata volume found"]
     for a in adopted:
         note = f" (its marker says ctdata-{a.marker_id})" if a.status == "renumbered" else ""
-        click.echo(f"{a.device}: ctdata-{a.volume_id} {a.status}{note}")
+        lines.append(f"{a.device}: ctdata-{a.volume_id} {a.status}{note}")
     if restored:
-        click.echo(f"recordings index restored from {restored}; the recorder reindexes newer recordings")
+        lines.append(f"recordings index {would}restored from {restored}")
+    lines.extend(f"copy of the cameras section skipped: {r.path}: {r.reason}" for r in plan.rejected)
+    if plan.status == "kept":
+        copy = f" (the copy {plan.source} is not applied)" if plan.source else ""
+        lines.append(f"the document already has cameras or recorder volumes: its cameras section is kept{copy}")
+    elif plan.status == "restored":
+        revision = f"revision {plan.revision}" if plan.revision is not None else "no revision"
+        lines.append(
+            f"cameras section {would}restored from {plan.source} ({revision} of {plan.appliance}, "
+            f"copied {plan.written})"
+        )
+    lines.extend(f"  recorder volume {m.volume}: {m.old} -> {m.new}" for m in plan.moved)
+    lines.extend(
+        f"recorder volume {a.name} {would}added for the recordings in {a.path} (listed and exported; no camera)"
+        for a in plan.added
+    )
+    lines.extend(f"warning: {w}" for w in plan.warnings)
+    if reindex is not None and reindex.background and not reindex.error:
+        lines.append(
+            f"recordings on {', '.join(reindex.volumes)} are indexed from the files once the recorder runs "
+            f"(journalctl -u {reindex.background})"
+        )
+    elif reindex is not None and reindex.done:
+        lines.append(
+            f"recordings indexed from the files on {', '.join(reindex.volumes)}: "
+            f"{reindex.indexed} segment{'' if reindex.indexed == 1 else 's'}, {len(reindex.unreadable)} unreadable"
+        )
+        lines.extend(f"  unreadable: {path}" for path in reindex.unreadable)
+    elif reindex is not None and dry_run:
+        lines.append(f"recordings on {', '.join(reindex.volumes)} would be indexed from the files")
+    if dry_run:
+        lines.append("dry run: nothing was changed")
+    return lines
 
 
 @storage.command("replicate")
 @json_option
 @click.pass_obj
 def storage_replicate(obj: Obj, as_json: bool) -> None:
-    """Copy the recordings index to .ctdata/index/ on every mounted data volume.
+    """Copy the recordings index and the cameras section to .ctdata/index/ on every mounted data volume.
 
-    Run by ctsys-storage-replicate.timer and at shutdown. Exit 1 if a copy failed.
+    Run by ctsys-storage-replicate.timer and at shutdown; `ctsys storage adopt`
+    restores both after a reinstall. The cameras section (cameras.yaml, with
+    its revision and camera credentials, mode 0600) is copied even before the
+    recorder made its index, and not while it is empty. Exit 1 if a copy
+    failed. JSON: copies[] (index), index {database, present}, cameras
+    {revision, copies[], skipped}, errors[].
     """
     from pathlib import Path
 
-    from ctsys.storage.replicate import replicate
+    from ctsys.config.store import ConfigStore
+    from ctsys.storage.replicate import Copy, replicate, replicate_cameras
+    from ctsys.storage.restore import has_recorder_config
     from ctsys.storage.volumes import mounted_volumes
 
     doc = load(obj)
     database = Path(obj.root) / doc.storage.replication.database.lstrip("/")
-    mounts = [str(Path(obj.root) / u.mountpoint.lstrip("/")) for u in mounted_volumes(doc.storage.volumes, obj.root)]
-    if not database.is_file():
-        # Before the recorder's first start there is nothing to protect: not a failure (the timer runs anyway).
-        click.echo(f"no recordings index at {database} yet: nothing to copy")
-        return
-    copies, errors = replicate(database, mounts)
+    present = database.is_file()
+    mounted = {u.id for u in mounted_volumes(doc.storage.volumes, obj.root)}
+    volumes = [(v, str(Path(obj.root) / v.mountpoint.lstrip("/"))) for v in doc.storage.volumes if v.id in mounted]
+    mounts = [m for _, m in volumes]
+    copies: list[Copy] = []
+    errors: list[str] = []
+    if present:
+        copies, errors = replicate(database, mounts)
+    revisions = ConfigStore(obj.root).revisions()
+    revision = revisions[-1] if revisions else None
+    camera_copies, camera_errors = replicate_cameras(doc, revision, volumes)
+    errors += camera_errors
+    skipped = None
+    if not mounts:
+        skipped = "no data volume mounted"
+    elif not has_recorder_config(doc):
+        skipped = "the cameras section is empty: the copies on the volumes are left as they are"
     if as_json:
         from ctsys.output import print_json
 
-        print_json({"copies": copies, "errors": errors})
+        print_json(
+            {
+                "copies": copies,
+                "index": {"database": str(database), "present": present},
+                "cameras": {
+                    "revision": revision.number if revision else None,
+                    "copies": camera_copies,
+                    "skipped": skipped,
+                },
+                "errors": errors,
+            }
+        )
     else:
-        for c in copies:
+        if not present:
+            # Before the recorder's first start there is no index: not a failure (the timer runs anyway).
+            click.echo(f"no recordings index at {database} yet: nothing to copy")
+        for c in copies + camera_copies:
             click.echo(f"{c.path}: {human_size(c.bytes)} in {c.seconds:g} s")
         if not mounts:
             click.echo("no data volume mounted: nothing to copy to")
+        elif skipped:
+            click.echo(skipped)
     if errors:
-        raise CtsysError("index copy failed on: " + "; ".join(errors))
+        raise CtsysError("copy failed on: " + "; ".join(errors))
 
 
 @storage.command("monitor")

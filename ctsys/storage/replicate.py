@@ -1,8 +1,10 @@
-"""Copy the recordings index to every mounted data volume (.ctdata/index/).
+"""Copy the recordings index and the `cameras` section to every mounted data volume (.ctdata/index/).
 
 SQLite's online backup API gives a consistent copy while the recorder writes;
 the copy is written beside the old one and renamed over it, so a power cut
-leaves the previous copy intact.
+leaves the previous copy intact. The cameras section (ctsys/storage/restore.py
+has its format) is written the same way, so a reinstalled system can record
+and index again without anyone retyping its configuration.
 """
 
 from __future__ import annotations
@@ -13,10 +15,16 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ctsys.errors import CtsysError
-from ctsys.fsutil import fsync_dir
+from ctsys.fsutil import fsync_dir, write_atomic
 from ctsys.storage.marker import INDEX_DIR
+
+if TYPE_CHECKING:
+    from ctsys.config.document import Appliance
+    from ctsys.config.sections.storage import DataVolume
+    from ctsys.config.store import Revision
 
 
 @dataclass
@@ -66,5 +74,31 @@ def replicate(database: Path, mountpoints: list[str]) -> tuple[list[Copy], list[
         try:
             copies.append(copy_to(database, mountpoint))
         except (OSError, sqlite3.Error) as exc:
+            errors.append(f"{mountpoint}: {exc}")
+    return copies, errors
+
+
+def replicate_cameras(
+    doc: Appliance, revision: Revision | None, volumes: list[tuple[DataVolume, str]]
+) -> tuple[list[Copy], list[str]]:
+    """Write the cameras section to each (volume, where it is mounted); returns the copies and the errors.
+
+    An empty section (a fresh install before adoption) is not copied: it would
+    replace the only copy of the configuration the volumes hold.
+    """
+    from ctsys.storage.restore import CAMERAS_COPY, copy_text, has_recorder_config
+
+    if not has_recorder_config(doc):
+        return [], []
+    written = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    copies, errors = [], []
+    for volume, mountpoint in volumes:
+        started = time.monotonic()
+        target = Path(mountpoint) / INDEX_DIR / CAMERAS_COPY
+        try:
+            # 0600: camera credentials are in it.
+            write_atomic(target, copy_text(doc, revision, volume, written), 0o600)
+            copies.append(Copy(mountpoint, str(target), target.stat().st_size, round(time.monotonic() - started, 3)))
+        except OSError as exc:
             errors.append(f"{mountpoint}: {exc}")
     return copies, errors
