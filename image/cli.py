@@ -119,7 +119,7 @@ def boot(image: Path, uefi: bool, usb: bool, nics: int, disks: int, memory: int,
     """Boot IMAGE in qemu with the serial console on this terminal (Ctrl-A X quits).
 
     IMAGE is the ISO (as a CD, or a USB stick with --usb) or a VM disk (qcow2 or
-    raw, from `ctimage build --output`), booted as the system disk and written to.
+    raw, from `ctimage build --outputs`), booted as the system disk and written to.
     """
     import subprocess
 

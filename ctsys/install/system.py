@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str], None]
 CONSOLE = "console=tty0 console=ttyS0,115200n8"
+# The live system names NICs eth0, eth1, ... (net.ifnames=0): the installed one must
+# too, or the document's interfaces would name NICs that no longer exist.
+KERNEL_ARGS = f"net.ifnames=0 {CONSOLE}"
 
 
 def tree_bytes(path: Path) -> int:
@@ -172,7 +175,8 @@ def install_bootloaders(target: Path, layout: Layout) -> None:
     default.write_text(
         "# written by ctsys install\n"
         "GRUB_DEFAULT=0\nGRUB_TIMEOUT=3\nGRUB_DISTRIBUTOR=CT-Server\n"
-        f'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX="{CONSOLE}"\n'
+        # no "quiet": a server's boot messages on the console are what a technician reads first
+        f'GRUB_CMDLINE_LINUX_DEFAULT=""\nGRUB_CMDLINE_LINUX="{KERNEL_ARGS}"\n'
         'GRUB_TERMINAL="console serial"\n'
         'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"\n'
         "GRUB_DISABLE_OS_PROBER=true\n"

@@ -1,4 +1,4 @@
-"""VM images (`--output qcow2,vmdk,vhdx,ova,vagrant,raw`): the ISO's installer
+"""VM images (`--outputs qcow2,vmdk,vhdx,ova,vagrant,raw`): the ISO's installer
 writes a raw system disk in qemu (image/vmdisk.py), which is then converted
 (image/vmformats.py). Skipped when only the ISO is asked for."""
 
