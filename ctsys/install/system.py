@@ -59,10 +59,15 @@ def copy_system(source: Path, target: Path, progress: Progress) -> int:
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
+    shown, shown_at = -1, 0.0
     while worker.is_alive():
         worker.join(2.0)
         done = used_bytes(target) - start_used
-        progress(f"copy: {done / 1e6:,.0f} MB of ~{total / 1e6:,.0f} MB ({min(99, 100 * done // max(total, 1))} %)")
+        percent = min(99, 100 * done // max(total, 1))
+        # a line per 5 % (or 30 s): readable on a serial console, still alive-looking
+        if percent >= shown + 5 or time.monotonic() - shown_at >= 30:
+            shown, shown_at = percent, time.monotonic()
+            progress(f"copy: {done / 1e6:,.0f} MB of ~{total / 1e6:,.0f} MB ({percent} %)")
     if error:
         raise error[0]
     return used_bytes(target) - start_used

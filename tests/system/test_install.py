@@ -104,10 +104,16 @@ def check_installed_system(vm: Vm, installed: Installed) -> None:
     assert "/run/live" not in vm.check("findmnt -n -o SOURCE,TARGET /")
     # adopted: the data volume is mounted and its recording indexed
     assert vm.check("findmnt -n -o TARGET /srv/ctdata/1").strip() == "/srv/ctdata/1"
-    listed = json.loads(vm.check("ctsys record list --json", timeout=120))
-    rows = listed if isinstance(listed, list) else listed.get("segments", [])
-    paths = [str(row.get("path", "")) for row in rows]
-    assert any(p.endswith(Path(installed.segment).name) for p in paths), f"segment not indexed: {listed}"
+    # adopt found no index copy: the first boot reindexes the volume in the background
+    name = Path(installed.segment).name
+    deadline = time.monotonic() + 300
+    while True:
+        listed = json.loads(vm.check("ctsys record list --json", timeout=120))
+        rows = listed if isinstance(listed, list) else listed.get("segments", [])
+        if any(str(row.get("path", "")).endswith(name) for row in rows):
+            break
+        assert time.monotonic() < deadline, f"segment {name} not indexed: {listed}"
+        time.sleep(5)
 
 
 def test_install_leaves_the_data_disk_alone_then_boots_bios_and_uefi(appliance_image: ApplianceImage,
