@@ -126,8 +126,10 @@ def qemu_argv(spec: VmSpec, files: VmFiles, accel: str, serial: str = "stdio",
     else:
         # virtio-scsi rather than IDE: copying the squashfs to RAM (toram) is
         # several times faster without emulating an IDE controller under TCG
+        # a direct kernel boot takes boot index 0 itself (qemu's linuxboot option ROM)
+        boot = "" if spec.direct is not None else ",bootindex=0"
         argv += ["-device", "virtio-scsi-pci,id=scsi0", "-drive", medium + ",media=cdrom",
-                 "-device", "scsi-cd,id=medium-dev,bus=scsi0.0,drive=medium,bootindex=0"]
+                 "-device", f"scsi-cd,id=medium-dev,bus=scsi0.0,drive=medium{boot}"]
     for i in range(spec.nics):
         netdev = f"user,id=net{i},restrict=on"
         if i == 0 and spec.ssh_port:

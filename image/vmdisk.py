@@ -59,23 +59,32 @@ def install_to_disk(iso: Path, raw: Path, log: Path, progress: Callable[[str], N
     tmp_raw = raw.with_name(raw.name + ".part")
     tmp_raw.unlink(missing_ok=True)
     run(["qemu-img", "create", "-q", "-f", "raw", tmp_raw, DISK_SIZE])
-    with tempfile.TemporaryDirectory(prefix="ctvmdisk.", dir=raw.parent) as scratch:
+    try:
+        seconds = _install(iso, tmp_raw, log, progress, timeout, extra_args)
+    except BaseException:
+        tmp_raw.unlink(missing_ok=True)  # nothing half-made is left behind
+        raise
+    tmp_raw.replace(raw)
+    return InstalledDisk(raw, round(time.monotonic() - started, 1), seconds, log)
+
+
+def _install(iso: Path, tmp_raw: Path, log: Path, progress: Callable[[str], None], timeout: float,
+             extra_args: str) -> int:
+    with tempfile.TemporaryDirectory(prefix="ctvmdisk.", dir=tmp_raw.parent) as scratch:
         kernel, initrd = extract_boot_files(iso, Path(scratch))
         spec = VmSpec(image=iso, attach=(tmp_raw,), nics=1, memory_mib=2048,
                       direct=DirectBoot(kernel, initrd, install_command_line(extra_args)))
         with VmFiles(spec, parent=Path(scratch)) as files:
             argv = qemu_argv(spec, files, choose_accel("auto", iso), serial=f"file:{log}")
-            progress(f"installing onto {raw.name} in qemu (serial log {log})")
+            progress(f"installing onto {tmp_raw.name} in qemu (serial log {log})")
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, text=True)
             try:
-                seconds = _wait_for_install(proc, log, timeout, progress)
+                return _wait_for_install(proc, log, timeout, progress)
             finally:
                 if proc.poll() is None:
                     proc.kill()  # our own qemu, by its Popen handle
                     proc.wait(timeout=30)
-    tmp_raw.replace(raw)
-    return InstalledDisk(raw, round(time.monotonic() - started, 1), seconds, log)
 
 
 def _wait_for_install(proc: subprocess.Popen[str], log: Path, timeout: float,

@@ -199,12 +199,16 @@ def test_boot_mode_generator_turns_the_mode_into_units(tmp_path: Path, mode: str
                                                        expected: str | None) -> None:
     cmdline = tmp_path / "cmdline"
     cmdline.write_text(f"boot=live toram ctserver.mode={mode} quiet\n")
-    out = tmp_path / "gen"
+    out, early = tmp_path / "gen", tmp_path / "early"
     out.mkdir()
-    subprocess.run(["sh", str(REPO_ROOT / "live" / "ct-boot-mode-generator"), str(out)],
+    subprocess.run(["sh", str(REPO_ROOT / "live" / "ct-boot-mode-generator"), str(out), str(early)],
                    env={"CT_CMDLINE_FILE": str(cmdline)}, check=True)
     created = sorted(str(p.relative_to(out)) for p in out.rglob("*") if not p.is_dir())
+    masked = sorted(p.name for p in early.glob("*") if p.is_symlink() and str(p.readlink()) == "/dev/null")
     if expected is None:
-        assert created == []
+        assert created == [] and masked == []
     else:
         assert expected in created
+    # only the Install mode leaves the recording server's services off
+    assert ("ct-recorder.service" in masked) == (mode == "install")
+    assert ("ctsys-storage-adopt.service" in masked) == (mode == "install")
