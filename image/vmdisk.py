@@ -53,14 +53,15 @@ def install_command_line(extra: str = "") -> str:
 
 
 def install_to_disk(iso: Path, raw: Path, log: Path, progress: Callable[[str], None] = lambda _m: None,
-                    timeout: float = 3600, extra_args: str = "") -> InstalledDisk:
-    """Run the ISO's installer unattended onto a new raw disk file `raw`."""
+                    timeout: float = 3600, extra_args: str = "", keep: tuple[Path, ...] = ()) -> InstalledDisk:
+    """Run the ISO's installer unattended onto a new raw disk file `raw`. `keep`: more
+    disks attached after it (data disks the installer must leave alone: the system test)."""
     started = time.monotonic()
     tmp_raw = raw.with_name(raw.name + ".part")
     tmp_raw.unlink(missing_ok=True)
     run(["qemu-img", "create", "-q", "-f", "raw", tmp_raw, DISK_SIZE])
     try:
-        seconds = _install(iso, tmp_raw, log, progress, timeout, extra_args)
+        seconds = _install(iso, (tmp_raw, *keep), log, progress, timeout, extra_args)
     except BaseException:
         tmp_raw.unlink(missing_ok=True)  # nothing half-made is left behind
         raise
@@ -68,15 +69,15 @@ def install_to_disk(iso: Path, raw: Path, log: Path, progress: Callable[[str], N
     return InstalledDisk(raw, round(time.monotonic() - started, 1), seconds, log)
 
 
-def _install(iso: Path, tmp_raw: Path, log: Path, progress: Callable[[str], None], timeout: float,
+def _install(iso: Path, disks: tuple[Path, ...], log: Path, progress: Callable[[str], None], timeout: float,
              extra_args: str) -> int:
-    with tempfile.TemporaryDirectory(prefix="ctvmdisk.", dir=tmp_raw.parent) as scratch:
+    with tempfile.TemporaryDirectory(prefix="ctvmdisk.", dir=disks[0].parent) as scratch:
         kernel, initrd = extract_boot_files(iso, Path(scratch))
-        spec = VmSpec(image=iso, attach=(tmp_raw,), nics=1, memory_mib=2048,
+        spec = VmSpec(image=iso, attach=disks, nics=1, memory_mib=2048,
                       direct=DirectBoot(kernel, initrd, install_command_line(extra_args)))
         with VmFiles(spec, parent=Path(scratch)) as files:
             argv = qemu_argv(spec, files, choose_accel("auto", iso), serial=f"file:{log}")
-            progress(f"installing onto {tmp_raw.name} in qemu (serial log {log})")
+            progress(f"installing onto {disks[0].name} in qemu (serial log {log})")
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, text=True)
             try:

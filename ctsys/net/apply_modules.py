@@ -22,6 +22,9 @@ from ctsys.run import run
 NET_SECTIONS = ("network", "services")
 
 
+APPLY_MARGIN_SECONDS = 300
+
+
 def _live(step: Callable[[Path, Appliance, NetHost], None]) -> Callable[[ApplyContext], None]:
     def activate_step(ctx: ApplyContext) -> None:
         step(Path(ctx.root), ctx.doc, NetHost.current())
@@ -45,7 +48,16 @@ def guard(root: Path, doc: Appliance, host: NetHost) -> None:
         message = session_cut(doc, kernel)
         if message is not None:
             raise CtsysError(message, hint="apply it with `ctsys net apply --force` (it reverts unless confirmed)")
-    rollback.arm(root, doc.network.rollback_seconds, host)
+    # The countdown proper starts once the change is in effect (restart_countdown); until
+    # then a margin covers a slow apply, and still reverts one that hangs.
+    rollback.arm(root, doc.network.rollback_seconds + APPLY_MARGIN_SECONDS, host)
+
+
+def restart_countdown(root: Path, doc: Appliance, host: NetHost) -> None:
+    """The change is in effect: the administrator's N seconds to confirm start now, not
+    before a netplan apply that can take longer than N (slow CPUs, many interfaces)."""
+    if not rollback.is_reverting() and rollback.load_pending(root) is not None:
+        rollback.arm(root, doc.network.rollback_seconds, host)
 
 
 def check_netplan(staged: StagedFiles) -> None:
@@ -155,6 +167,7 @@ MODULES = [
         description="record the network configuration in effect (the rollback snapshot)",
         files=(FileSpec(rollback.APPLIED_FILE, "var/lib/ctsys/net/applied.yaml.j2", mode=0o600),),
         context=_record_context,
+        activate=_live(restart_countdown),
         after=("relay", "shaping"),
     ),
 ]

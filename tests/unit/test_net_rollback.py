@@ -90,3 +90,22 @@ def test_a_bond_whose_mode_changes_is_recreated(tmp_path: Path) -> None:
         (tmp_path / "class/net" / name / "bonding").mkdir(parents=True)
         (tmp_path / "class/net" / name / "bonding/mode").write_text(mode + "\n")
     assert bonds_to_recreate(doc, tmp_path) == ["bond0"]
+
+
+def test_the_countdown_starts_when_the_change_is_in_effect(
+    tmp_path: Path, fake_run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ctsys.net.apply_modules import APPLY_MARGIN_SECONDS, guard, restart_countdown
+
+    applied(tmp_path, GOOD)
+    doc = document.parse(BAD)  # rollback_seconds: the default 120
+    clock = [1000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    guard(tmp_path, doc, NetHost("lab"))  # before the change: N + a margin for a slow apply
+    pending = rollback.load_pending(tmp_path)
+    assert pending is not None and pending.deadline == 1000.0 + 120 + APPLY_MARGIN_SECONDS
+    clock[0] = 1200.0  # the apply took 200 s (netplan under emulation)
+    restart_countdown(tmp_path, doc, NetHost("lab"))
+    pending = rollback.load_pending(tmp_path)
+    assert pending is not None and pending.deadline == 1200.0 + 120
+    assert "10.7.0.1/24" in pending.snapshot  # still the state before the change
