@@ -293,7 +293,8 @@ def confirm(obj: Obj) -> None:
 
 
 @net.command("rollback")
-@click.option("--expired", is_flag=True, help="Only if the confirmation window is over (used by the timer).")
+@click.option("--expired", is_flag=True,
+              help="Used by the timer: wait for the end of the confirmation window, then revert unless confirmed.")
 @click.pass_obj
 def rollback_cmd(obj: Obj, expired: bool) -> None:
     """Revert the unconfirmed network change now: document, files and live state."""
@@ -301,6 +302,9 @@ def rollback_cmd(obj: Obj, expired: bool) -> None:
     from ctsys.net import rollback
     from ctsys.net.host import NetHost
 
+    if expired and not rollback.wait_until_due(Path(obj.root)):
+        click.echo("nothing to roll back (confirmed)")
+        return
     reverted = rollback.revert(Path(obj.root), NetHost.current(), expired_only=expired)
     if reverted is None:
         click.echo("nothing to roll back")

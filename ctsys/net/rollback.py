@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,24 @@ def confirm(root: Path, host: NetHost, session: str | None = None) -> Pending:
         run(["systemctl", "stop", TIMER], check=False)
     remove_durable(under_root(root, PENDING_FILE))
     return pending
+
+
+def wait_until_due(root: Path, limit: float = 7200.0, sleep: Callable[[float], None] = time.sleep) -> bool:
+    """For the timer's run: wait until the pending change's deadline; False if it was confirmed.
+
+    The timer fires N seconds after an arm, but the deadline can be later: the guard
+    arms N plus a margin before the apply, and the countdown restarts when it ends.
+    """
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        pending = load_pending(root)
+        if pending is None:
+            return False
+        left = pending.remaining()
+        if left <= 0.5:
+            return True
+        sleep(min(left, 1.0))
+    return False
 
 
 def revert(root: Path, host: NetHost, expired_only: bool = False) -> Pending | None:

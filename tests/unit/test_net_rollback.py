@@ -109,3 +109,30 @@ def test_the_countdown_starts_when_the_change_is_in_effect(
     pending = rollback.load_pending(tmp_path)
     assert pending is not None and pending.deadline == 1200.0 + 120
     assert "10.7.0.1/24" in pending.snapshot  # still the state before the change
+
+
+def test_the_timer_run_waits_for_a_deadline_moved_later_and_stops_on_confirm(
+    tmp_path: Path, fake_run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    applied(tmp_path, GOOD)
+    clock = [1000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    rollback.arm(tmp_path, 30, NetHost("lab"))
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the countdown restarts once, after 10 s
+        slept.append(seconds)
+        clock[0] += seconds
+        if len(slept) == 10:
+            rollback.arm(tmp_path, 30, NetHost("lab"))
+
+    assert rollback.wait_until_due(tmp_path, sleep=sleep) is True
+    assert clock[0] >= 1000.0 + 10 + 30 - 0.5  # the later deadline, not the first one
+
+    def confirm_after_a_while(seconds: float) -> None:
+        clock[0] += seconds
+        if clock[0] > 1100:
+            rollback.confirm(tmp_path, NetHost("lab"), session="new")
+
+    rollback.arm(tmp_path, 120, NetHost("lab"))
+    assert rollback.wait_until_due(tmp_path, sleep=confirm_after_a_while) is False
