@@ -85,6 +85,38 @@ def wait_for_arrays(timeout: float = 60.0) -> None:
         time.sleep(2)
 
 
+def start_degraded(mdstat: str | None = None) -> list[str]:
+    """Run, degraded, the arrays still inactive after the wait; returns their names.
+
+    mdadm-last-resort@ does this only for arrays mdadm calls local: one created under
+    another host name (a reinstalled or live system, a disk moved from another server)
+    stays inactive, and the recordings on it with it. A RAID is there to keep them.
+    """
+    from ctsys.run import run
+    from ctsys.storage.mdstat import read_mdstat
+
+    arrays = read_mdstat(mdstat) if mdstat else read_mdstat()
+    started = []
+    for array in arrays:
+        if array.active or not array.members:
+            continue
+        result = run(["mdadm", "--run", f"/dev/{array.name}"], check=False, timeout=120)
+        if result.returncode == 0:
+            log.warning("%s: started degraded (members missing)", array.name)
+            started.append(array.name)
+        else:
+            log.warning("%s: cannot start it degraded: %s", array.name, result.stderr.strip())
+    if started:
+        wait_for_udev()
+    return started
+
+
+def wait_for_udev() -> None:
+    from ctsys.run import run
+
+    run(["udevadm", "settle", "--timeout=30"], check=False, timeout=60)
+
+
 def _look(directory: str, index_name: str) -> tuple[VolumeMarker | None, VolumeContents]:
     marker = read_marker(directory)
     return marker, (look_inside(directory, index_name) if marker else VolumeContents())

@@ -112,7 +112,7 @@ def storage_adopt(
     from pathlib import Path
 
     from ctsys.config.change import change_document
-    from ctsys.storage.adopt import STAMP, merge, restore_index, scan, wait_for_arrays
+    from ctsys.storage.adopt import STAMP, merge, restore_index, scan, start_degraded, wait_for_arrays
     from ctsys.storage.marker import INDEX_DIR
     from ctsys.storage.mounts import systemd_running
     from ctsys.storage.restore import (
@@ -130,6 +130,9 @@ def storage_adopt(
 
     if first_boot:
         wait_for_arrays()
+    if not dry_run and obj.live:
+        for name in start_degraded():
+            click.echo(f"/dev/{name}: RAID array started degraded (members missing): `ctsys raid status`", err=True)
     doc = load(obj)
     index_name = Path(doc.storage.replication.database).name
     found = scan(include_loop=include_loop, only=only, index_name=index_name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,3 +207,20 @@ def test_rebuild_progress_events_go_to_the_journal_only(fake_run, cli_root, tmp_
     result = cli_root("raid", "event", "Rebuild40", "/dev/md0")
     assert result.exit_code == 0 and "Rebuild40" in result.output
     assert not (tmp_path / "var/log/ctsys/alerts.jsonl").exists()
+
+
+def test_adopt_starts_a_foreign_array_degraded_but_leaves_active_ones(tmp_path: Path, fake_run: Any) -> None:
+    from ctsys.storage.adopt import start_degraded
+
+    mdstat = tmp_path / "mdstat"
+    mdstat.write_text(
+        "Personalities : [raid1]\n"
+        "md127 : inactive vda[0](S)\n      1046528 blocks super 1.2\n       \n"
+        "md0 : active raid1 vdc[2] vdb[0]\n      1046528 blocks super 1.2 [2/2] [UU]\n       \n"
+        "unused devices: <none>\n"
+    )
+    assert start_degraded(str(mdstat)) == ["md127"]
+    assert fake_run.commands() == ["mdadm --run /dev/md127", "udevadm settle --timeout=30"]
+    fake_run.calls.clear()
+    fake_run.on("mdadm", "--run", returncode=1, stderr="mdadm: failed to start array")
+    assert start_degraded(str(mdstat)) == []  # a refusal is logged, adopt goes on
