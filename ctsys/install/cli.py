@@ -69,6 +69,11 @@ def install(
     else:
         chosen = target.choose(disks, wanted)
     src = source or default_source()
+    # the answers against the document schema now, not after the disk was erased
+    from ctsys.config.document import defaults
+    from ctsys.install.system import answers_into_document
+
+    answers_into_document(defaults(), answers)
     click.echo(f"target: {target.describe(chosen)}", err=as_json)
     if dry_run:
         click.echo("dry run: nothing written", err=as_json)

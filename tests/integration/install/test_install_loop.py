@@ -135,3 +135,16 @@ def test_bad_answer_file_names_the_field(loop: Callable[[str, str], str], source
     assert result.returncode == 1
     assert "hostname" in result.stderr and "finish" in result.stderr
     assert subprocess.run(["blkid", "-p", target], capture_output=True, text=True).stdout == ""
+
+
+def test_answers_the_document_refuses_stop_before_the_disk_is_touched(
+    loop: Callable[[str, str], str], source: Path, tmp_path: Path
+) -> None:
+    target = loop("system", "9G")
+    answer = tmp_path / "answer.yaml"
+    # valid YAML and answer keys, but an MTU the network section refuses
+    answer.write_text("network: {interfaces: [{name: eth0, role: management, dhcp4: true, mtu: 20}]}\n")
+    result = install("--disk", target, "--source", str(source), "--answer", str(answer), "--yes", "--no-bootloader")
+    assert result.returncode == 1
+    assert "network.interfaces[0].mtu" in result.stderr, result.stderr
+    assert subprocess.run(["blkid", "-p", target], capture_output=True, text=True).stdout == ""
