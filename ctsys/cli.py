@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "snmp": ("ctsys.snmp.cli:snmp", "SNMP agent: communities, v3 users, notifications."),
     "stats": ("ctsys.stats.cli:stats", "Statistics kept a year: load, memory, disk fill, link rates."),
     "status": ("ctsys.status.cli:status", "Summary of the appliance: uptime, load, memory, services."),
-    "storage": ("ctsys.storage.cli:storage", "Data volumes: fill dashboard, adopt after reinstall."),
+    "storage": ("ctsys.storage.cli:storage", "Data volumes: fill, index copies, adopt after a reinstall."),
     "system": ("ctsys.system.cli:system", "Hostname, time zone, locale, admin account, GUI."),
     "time": ("ctsys.time.cli:time_group", "Time: NTP client and server, time zone, manual setting."),
 }
