@@ -12,6 +12,7 @@ the scan too, so a dry run can show it all; ctsys/storage/restore.py uses it.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -68,7 +69,23 @@ def candidates(disks: list[Disk], arrays: bool = True) -> list[tuple[str, list[s
         found.append((disk.path, disk.mountpoints))
         found.extend((p.path, p.mountpoints) for p in disk.partitions)
     if arrays:
-        found.extend((md, []) for md in _md_devices())
+        # lsblk's disk list has no md arrays: their mount points come from the kernel
+        found.extend((md, mounted_at(md)) for md in _md_devices())
+    return found
+
+
+def mounted_at(device: str, mounts: str = "/proc/self/mounts") -> list[str]:
+    """Where `device` is mounted (by its real path: /dev/md/data and /dev/md127 are one)."""
+    real = os.path.realpath(device)
+    try:
+        lines = Path(mounts).read_text().splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) >= 2 and fields[0].startswith("/dev/") and os.path.realpath(fields[0]) == real:
+            found.append(fields[1].replace("\\040", " "))
     return found
 
 

@@ -224,3 +224,17 @@ def test_adopt_starts_a_foreign_array_degraded_but_leaves_active_ones(tmp_path: 
     fake_run.calls.clear()
     fake_run.on("mdadm", "--run", returncode=1, stderr="mdadm: failed to start array")
     assert start_degraded(str(mdstat)) == []  # a refusal is logged, adopt goes on
+
+
+def test_adopt_sees_where_an_array_is_already_mounted(tmp_path: Path) -> None:
+    from ctsys.storage.adopt import mounted_at
+
+    mounts = tmp_path / "mounts"
+    mounts.write_text(
+        "/dev/vda3 / ext4 rw,relatime 0 0\n"
+        "/dev/md127 /srv/ctdata/1 ext4 rw,nofail 0 0\n"
+        "/dev/md12 /srv/ctdata/two\\040words ext4 rw 0 0\n"
+    )
+    assert mounted_at("/dev/md127", str(mounts)) == ["/srv/ctdata/1"]  # not /dev/md12's
+    assert mounted_at("/dev/md12", str(mounts)) == ["/srv/ctdata/two words"]
+    assert mounted_at("/dev/md0", str(mounts)) == []
