@@ -27,7 +27,8 @@ DISK_SIZE = "8G"
 TARGET_SERIAL = "CTATT0000"  # the first attached disk (image/qemu.py)
 LIVE_ARGS = "boot=live components toram net.ifnames=0"
 DONE = re.compile(r"installed on (/dev/\S+) in (\d+) s")
-FAILED = re.compile(r"^error: .*$|Kernel panic.*$|Failed to start .*CT-Server installer.*$", re.M)
+# the installer's lines reach the console as "[ 213.5] install-entry[467]: ..." (journal+console)
+FAILED = re.compile(r"install-entry\[\d+\]: error: .*$|Kernel panic.*$|Failed to start .*CT-Server installer.*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def _wait_for_install(proc: subprocess.Popen[str], log: Path, timeout: float,
         if failed:
             raise ImageError(f"the installer failed in the VM: {failed.group(0).strip()}",
                              hint=f"serial log: {log}")
-        step = re.findall(r"^(\w+: .*)$", text[-4000:], re.M)
+        step = re.findall(r"install-entry\[\d+\]: (.*)$", text[-4000:], re.M)
         if step and step[-1] != last:
             last = step[-1]
             progress(last.strip())

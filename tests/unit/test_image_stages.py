@@ -212,3 +212,14 @@ def test_boot_mode_generator_turns_the_mode_into_units(tmp_path: Path, mode: str
     # only the Install mode leaves the recording server's services off
     assert ("ct-recorder.service" in masked) == (mode == "install")
     assert ("ctsys-storage-adopt.service" in masked) == (mode == "install")
+
+
+def test_the_vm_disk_builder_reads_the_installer_lines_on_the_console() -> None:
+    from image.vmdisk import DONE, FAILED
+
+    ok = "[  292.01] install-entry[453]: installed on /dev/vda in 177 s (partition 4 s)\r\n"
+    assert DONE.search(ok) is not None and FAILED.search(ok) is None
+    bad = "[  213.5] install-entry[467]: error: no disk can take the system:\r\n"
+    found = FAILED.search(bad)
+    assert found is not None and "no disk can take the system" in found.group(0)
+    assert FAILED.search("[  5.0] systemd[1]: error: something else\r\n") is None
