@@ -44,14 +44,19 @@ def kernel_parameters(cmdline: str) -> dict[str, str]:
     return params
 
 
-def parse(text: str, source: str) -> Answers:
+def load_mapping(text: str, source: str) -> dict[str, Any]:
+    """YAML text that must be a mapping (an answer file, a seed's files); errors name `source`."""
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise CtsysError(f"{source}: YAML syntax error: {exc}") from None
     if not isinstance(data, dict):
-        raise CtsysError(f"{source}: the answer file must be a mapping")
-    return validate(data, source)
+        raise CtsysError(f"{source}: must be a mapping of keys to values, not {type(data).__name__}")
+    return data
+
+
+def parse(text: str, source: str) -> Answers:
+    return validate(load_mapping(text, source), source)
 
 
 def validate(data: dict[str, Any], source: str) -> Answers:

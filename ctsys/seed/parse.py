@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from ctsys.errors import CtsysError, ValidationError
 from ctsys.install import answer
 from ctsys.install.answer import Answers
@@ -78,16 +76,6 @@ def _text(data: bytes, label: str) -> str:
         raise CtsysError(f"{label}: not UTF-8 text") from None
 
 
-def _mapping(text: str, label: str) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise CtsysError(f"{label}: YAML syntax error: {exc}") from None
-    if not isinstance(data, dict):
-        raise CtsysError(f"{label}: must be a mapping of keys to values, not {type(data).__name__}")
-    return data
-
-
 def _install_only(keys: Iterable[object], label: str) -> list[tuple[str, str]]:
     return [(f"{label}: {key}", INSTALL_ONLY[key]) for key in INSTALL_ONLY if key in keys]
 
@@ -104,7 +92,7 @@ def validate_all(data: dict[str, Any], label: str) -> tuple[Answers, list[tuple[
 
 def parse_ct_seed(text: str, label: str) -> tuple[Answers, list[tuple[str, str]]]:
     """ct-seed.yaml: the answer-file schema; `disk` and `finish` refused by name."""
-    data = _mapping(text, label)
+    data = answer.load_mapping(text, label)
     refused = _install_only(data, label)
     answers, problems = validate_all({k: v for k, v in data.items() if k not in INSTALL_ONLY}, label)
     return answers, refused + problems
@@ -118,11 +106,11 @@ def parse_nocloud(files: dict[str, str], where: str) -> tuple[dict[str, Any], li
                if name not in ("meta-data", "user-data")]
     parsed: dict[str, dict[str, Any]] = {}
     if "meta-data" in files:
-        parsed["meta-data"] = _mapping(files["meta-data"], f"meta-data on {where}")
+        parsed["meta-data"] = answer.load_mapping(files["meta-data"], f"meta-data on {where}")
     user = files.get("user-data", "")
     if user.strip():
         if user.lstrip().splitlines()[0].strip() == CLOUD_CONFIG:
-            parsed["user-data"] = _mapping(user, f"user-data on {where}")
+            parsed["user-data"] = answer.load_mapping(user, f"user-data on {where}")
         else:
             ignored.append(f"user-data: not {CLOUD_CONFIG} (a script or MIME multipart is not run)")
     understood = {(name, key) for name, key, _ in NOCLOUD_KEYS}
