@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from image.errors import ImageError
-from image.vmformats import FORMATS, OVF_NS, RASD_NS, VSSD_NS, check_formats, convert_argv, ovf_descriptor, ovf_problems
+from image.ovf import OVF_NS, RASD_NS, VSSD_NS, ovf_descriptor, ovf_problems
+from image.vmformats import FORMATS, check_formats, convert_argv
 
 pytestmark = pytest.mark.unit
 OVF = f"{{{OVF_NS}}}"
