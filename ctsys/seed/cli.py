@@ -137,9 +137,9 @@ def apply_cmd(obj: Obj, dry_run: bool, first_boot: bool, as_json: bool, devices:
     from ctsys.seed.plan import plan, summary
 
     if first_boot and obj.live:
-        from ctsys.run import run
+        from ctsys.storage.inventory import settle_udev
 
-        run(["udevadm", "settle", "--timeout=30"], check=False, timeout=60)  # a seed disk udev has not seen yet
+        settle_udev()  # a seed disk udev has not seen yet
     found, looked = _find(obj, devices)
     if found is None:
         if as_json:

@@ -21,7 +21,7 @@ from pathlib import Path
 from ctsys.config.document import Appliance
 from ctsys.config.sections.storage import DataVolume
 from ctsys.errors import CtsysError
-from ctsys.storage.inventory import Disk, list_disks, probe
+from ctsys.storage.inventory import Disk, list_disks, probe, settle_udev
 from ctsys.storage.marker import INDEX_DIR, VolumeMarker, read_marker
 from ctsys.storage.mounts import temporary_mount
 from ctsys.storage.restore import VolumeContents, look_inside
@@ -124,14 +124,8 @@ def start_degraded(mdstat: str | None = None) -> list[str]:
         else:
             log.warning("%s: cannot start it degraded: %s", array.name, result.stderr.strip())
     if started:
-        wait_for_udev()
+        settle_udev()
     return started
-
-
-def wait_for_udev() -> None:
-    from ctsys.run import run
-
-    run(["udevadm", "settle", "--timeout=30"], check=False, timeout=60)
 
 
 def _look(directory: str, index_name: str) -> tuple[VolumeMarker | None, VolumeContents]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from ctsys.errors import CtsysError
 from ctsys.run import run
 from ctsys.storage import human_size
-from ctsys.storage.inventory import Disk, probe
+from ctsys.storage.inventory import Disk, probe, settle_udev
 from ctsys.storage.marker import has_marker, holds_recordings, new_marker, write_marker
 from ctsys.storage.mounts import temporary_mount
 
@@ -144,7 +144,7 @@ def partition_name(disk: Disk, number: int = 1, timeout: float = 15.0) -> str:
 
 def _settle() -> None:
     if os.path.isdir("/run/udev"):
-        run(["udevadm", "settle", "--timeout=30"], check=False, timeout=40)
+        settle_udev()
 
 
 def mkfs_argv(filesystem: str, label: str, device: str) -> list[str]:

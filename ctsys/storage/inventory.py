@@ -294,3 +294,8 @@ def find_disk(name: str, disks: list[Disk] | None = None) -> Disk:
             raise CtsysError(f"{name} is a partition, not a disk", hint=f"name the whole disk: {disk.path}")
     known = ", ".join(d.path for d in disks) or "none"
     raise CtsysError(f"unknown disk {name!r} (disks: {known})", hint="see `ctsys disk list`")
+
+
+def settle_udev() -> None:
+    """Wait (30 s at most) for udev to finish with new block devices: links, labels, lsblk data."""
+    run(["udevadm", "settle", "--timeout=30"], check=False, timeout=60)
