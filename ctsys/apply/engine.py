@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ctsys.apply import render
+from ctsys.apply.checkers import CheckSystem
 from ctsys.apply.module import ApplyContext, Module, StagedFiles
 from ctsys.apply.state import ApplyState, content_hash, disk_hash
 from ctsys.config.document import Appliance
@@ -143,9 +144,10 @@ def _restore(root: Path, changes: list[FileChange], modes: dict[str, int]) -> No
             log.error("could not restore %s: %s", change.target, exc)
 
 
-def _stage(module: Module, rendered: dict[str, str | None], links: set[str]) -> StagedFiles:
-    scratch = Path(tempfile.mkdtemp(prefix=f"ctsys-{module.name}-"))
-    staged = StagedFiles(scratch, rendered)
+def _stage(module: Module, rendered: dict[str, str | None], links: set[str], root: Path) -> StagedFiles:
+    system = CheckSystem.for_root(root)
+    scratch = Path(tempfile.mkdtemp(prefix=f"ctsys-check-{module.name}-", dir=system.scratch_parent()))
+    staged = StagedFiles(scratch, rendered, system)
     for target, content in rendered.items():
         if content is None:
             continue
@@ -228,7 +230,7 @@ class Engine:
         try:
             rendered, changes = plan_changes(module, doc, state, self.root)
             if module.check is not None and changes:
-                staged = _stage(module, rendered, links)
+                staged = _stage(module, rendered, links, self.root)
                 try:
                     module.check(staged)
                 finally:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ctsys.apply.checkers import CheckSystem, Tool
+
 if TYPE_CHECKING:
     from ctsys.config.document import Appliance
 
@@ -37,9 +39,14 @@ class StagedFiles:
 
     root: Path
     files: dict[str, str | None]  # target -> content; None means "remove"
+    # The system the files are for: its own checkers validate them (see ctsys.apply.checkers).
+    system: CheckSystem = field(default_factory=CheckSystem)
 
     def path(self, target: str) -> Path:
         return self.root / target.lstrip("/")
+
+    def tool(self, name: str, package: str, purpose: str) -> Tool:
+        return self.system.tool(name, package, purpose)
 
 
 @dataclass

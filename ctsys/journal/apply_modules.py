@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-
 from ctsys.apply.module import FileSpec, Module, StagedFiles
-from ctsys.errors import CtsysError
 from ctsys.run import run
 
 
 def check_logrotate(staged: StagedFiles) -> None:
     """`logrotate --debug` parses the file without rotating anything."""
-    if shutil.which("logrotate") is None:
-        raise CtsysError(
-            "cannot validate the logrotate file: logrotate is not installed", hint="apt-get install logrotate"
-        )
+    logrotate = staged.tool("logrotate", "logrotate", "validate the logrotate file")
     state = staged.root / "logrotate.state"
-    run(["logrotate", "--debug", "--state", str(state), str(staged.path("/etc/logrotate.d/ctsys"))])
+    run(logrotate("--debug", "--state", logrotate.path(state), logrotate.path(staged.path("/etc/logrotate.d/ctsys"))))
 
 
 MODULES = [

@@ -7,7 +7,6 @@ net-guard (arm the timed rollback) -> network (netplan, sysctl) -> firewall (nft
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,27 +61,27 @@ def restart_countdown(root: Path, doc: Appliance, host: NetHost) -> None:
 
 def check_netplan(staged: StagedFiles) -> None:
     """`netplan generate` on the staged tree: netplan's own parser and networkd renderer."""
-    run(["netplan", "generate", "--root-dir", str(staged.root)])
+    netplan_ = staged.tool("netplan", "netplan.io", "validate the netplan file")
+    run(netplan_("generate", "--root-dir", netplan_.path(staged.root)))
 
 
 def check_nftables(staged: StagedFiles) -> None:
-    run(["nft", "-c", "-f", str(staged.path(firewall.NFTABLES_FILE))])
+    nft = staged.tool("nft", "nftables", "validate the nftables ruleset")
+    run(nft("-c", "-f", nft.path(staged.path(firewall.NFTABLES_FILE))))
 
 
 def check_nginx(staged: StagedFiles) -> None:
     """`nginx -t` on the staged files, with a throw-away certificate in place of the real one."""
     if all(content is None for content in staged.files.values()):
         return
-    if shutil.which("nginx") is None and shutil.which("nginx", path="/usr/sbin") is None:
-        raise CtsysError("cannot check the relay configuration: nginx is not installed",
-                         hint="apt-get install nginx libnginx-mod-stream")
+    nginx = staged.tool("nginx", "nginx libnginx-mod-stream", "check the relay configuration")
     from ctsys.cert.tls import self_signed
 
     tls = staged.path(relay.CERT_FILE)
     self_signed(tls, staged.path(relay.KEY_FILE), "check.invalid", days=1)
     run_dir = staged.root / "run"
-    conf = relay.wrapper_config(staged.root, run_dir)
-    run(["nginx", "-t", "-q", "-e", str(run_dir / "error.log"), "-c", str(conf)])
+    conf = relay.wrapper_config(staged.root, run_dir, seen=nginx.path)
+    run(nginx("-t", "-q", "-e", nginx.path(run_dir / "error.log"), "-c", nginx.path(conf)))
 
 
 def _netplan_context(doc: Appliance) -> dict[str, object]:

@@ -9,6 +9,7 @@ nginx inside a network namespace.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from pathlib import Path
 
 from ctsys.config.document import Appliance
@@ -62,17 +63,21 @@ def rooted(text: str, root: Path) -> str:
     return text.replace(" /etc/", f" {root}/etc/")
 
 
-def wrapper_config(files_root: Path, run_dir: Path, cert_root: Path | None = None) -> Path:
+def wrapper_config(files_root: Path, run_dir: Path, cert_root: Path | None = None,
+                   seen: Callable[[Path], str] = str) -> Path:
     """Write run_dir/nginx.conf that loads our files from files_root; return its path.
 
     cert_root: where etc/ctsys/tls lives (defaults to files_root).
+    seen: a path on this machine as the nginx that reads the file sees it (a chroot's nginx
+    sees the tree's paths).
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     cert_root = cert_root or files_root
+    run_seen, files_seen, cert_seen = seen(run_dir), seen(files_root), seen(cert_root)
     parts = [
         f"load_module {STREAM_MODULE};",
-        f"pid {run_dir}/nginx.pid;",
-        f"error_log {run_dir}/error.log;",
+        f"pid {run_seen}/nginx.pid;",
+        f"error_log {run_seen}/error.log;",
         "worker_processes 1;",
         # The files live in a private tree (a test's tmp dir, a staging dir) that only root reads.
         "user root;",
@@ -81,23 +86,23 @@ def wrapper_config(files_root: Path, run_dir: Path, cert_root: Path | None = Non
     stream = files_root / STREAM_FILE.lstrip("/")
     if stream.exists():
         copy = run_dir / "stream.conf"
-        copy.write_text(rooted(stream.read_text(), files_root))
-        parts.append(f"include {copy};")
+        copy.write_text(rooted(stream.read_text(), Path(files_seen)))
+        parts.append(f"include {seen(copy)};")
     http = [
-        f"access_log {run_dir}/access.log;",
-        f"client_body_temp_path {run_dir}/body;",
-        f"proxy_temp_path {run_dir}/proxy;",
-        f"fastcgi_temp_path {run_dir}/fastcgi;",
-        f"uwsgi_temp_path {run_dir}/uwsgi;",
-        f"scgi_temp_path {run_dir}/scgi;",
+        f"access_log {run_seen}/access.log;",
+        f"client_body_temp_path {run_seen}/body;",
+        f"proxy_temp_path {run_seen}/proxy;",
+        f"fastcgi_temp_path {run_seen}/fastcgi;",
+        f"uwsgi_temp_path {run_seen}/uwsgi;",
+        f"scgi_temp_path {run_seen}/scgi;",
     ]
     proxy = files_root / PROXY_FILE.lstrip("/")
     if proxy.exists():
         copy = run_dir / "proxy.conf"
-        text = proxy.read_text().replace(f" {CERT_FILE}", f" {cert_root}{CERT_FILE}")
-        text = text.replace(f" {KEY_FILE}", f" {cert_root}{KEY_FILE}")
-        copy.write_text(rooted(text, files_root))
-        http.append(f"include {copy};")
+        text = proxy.read_text().replace(f" {CERT_FILE}", f" {cert_seen}{CERT_FILE}")
+        text = text.replace(f" {KEY_FILE}", f" {cert_seen}{KEY_FILE}")
+        copy.write_text(rooted(text, Path(files_seen)))
+        http.append(f"include {seen(copy)};")
     parts.append("http {\n    " + "\n    ".join(http) + "\n}")
     conf = run_dir / "nginx.conf"
     conf.write_text("\n".join(parts) + "\n")

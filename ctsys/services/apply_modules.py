@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
+from pathlib import Path
 from typing import Any
 
 from ctsys.apply.module import ApplyContext, FileSpec, Module, StagedFiles
 from ctsys.config.document import Appliance
 from ctsys.config.sections.services import ServicesSection
-from ctsys.errors import CtsysError
 from ctsys.run import run
 
 log = logging.getLogger("ctsys.services")
@@ -34,15 +33,14 @@ def activate_services(ctx: ApplyContext) -> None:
 
 
 def check_sshd(staged: StagedFiles) -> None:
-    """`sshd -t` on the rendered configuration, with a throw-away host key."""
-    sshd = shutil.which("sshd") or shutil.which("sshd", path="/usr/sbin")
-    if sshd is None:
-        raise CtsysError("cannot validate sshd_config: sshd is not installed", hint="apt-get install openssh-server")
+    """`sshd -t` (the target system's) on the rendered configuration, with a throw-away host key."""
+    sshd = staged.tool("sshd", "openssh-server", "validate sshd_config")
+    keygen = staged.tool("ssh-keygen", "openssh-client", "make a host key to validate sshd_config")
     # sshd -t insists on its privilege separation directory, which systemd creates at start.
-    os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    os.makedirs((sshd.chroot or Path("/")) / "run/sshd", mode=0o755, exist_ok=True)
     key = staged.root / "check-host-key"
-    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
-    run([sshd, "-t", "-f", str(staged.path("/etc/ssh/sshd_config")), "-h", str(key)])
+    run(keygen("-q", "-t", "ed25519", "-N", "", "-f", keygen.path(key)))
+    run(sshd("-t", "-f", sshd.path(staged.path("/etc/ssh/sshd_config")), "-h", sshd.path(key)))
 
 
 MODULES = [

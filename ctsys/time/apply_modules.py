@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 from ctsys.apply.module import ApplyContext, FileSpec, Module, StagedFiles
 from ctsys.config.document import Appliance
-from ctsys.errors import CtsysError
 from ctsys.run import run
 from ctsys.time.render import chrony_context
 
@@ -26,10 +24,8 @@ def _context(doc: Appliance) -> dict[str, Any]:
 
 def check_chrony(staged: StagedFiles) -> None:
     """`chronyd -p -f FILE` parses the configuration and exits non-zero on an error."""
-    chronyd = shutil.which("chronyd") or shutil.which("chronyd", path="/usr/sbin:/sbin")
-    if chronyd is None:
-        raise CtsysError("cannot validate chrony.conf: chronyd is not installed", hint="apt-get install chrony")
-    run([chronyd, "-p", "-f", str(staged.path(CHRONY_CONF))])
+    chronyd = staged.tool("chronyd", "chrony", "validate chrony.conf")
+    run(chronyd("-p", "-f", chronyd.path(staged.path(CHRONY_CONF))))
 
 
 def activate_time(ctx: ApplyContext) -> None:
