@@ -12,9 +12,15 @@ from image.config import Config
 from image.errors import ImageError, PreflightFailed
 from image.profile import Profile
 
-# tool -> Debian package that provides it
+# Every host tool the build calls -> the Debian package that provides it (the files rendered
+# into the rootfs are checked by the rootfs's own sshd, chronyd, nft..., not the host's).
 TOOLS = {
     "mmdebstrap": "mmdebstrap",
+    "cp": "coreutils",
+    "rm": "coreutils",
+    "nice": "coreutils",
+    "depmod": "kmod",
+    "umount": "mount",
     "mksquashfs": "squashfs-tools",
     "xorriso": "xorriso",
     "grub-mkimage": "grub-common",
@@ -26,6 +32,8 @@ TOOLS = {
     "mount": "mount",
     "ssh-keygen": "openssh-client",
 }
+# What the `vm` stage (VM image outputs) calls besides.
+VM_TOOLS = {"qemu-system-x86_64": "qemu-system-x86", "qemu-img": "qemu-utils"}
 GRUB_PLATFORMS = {"i386-pc": "grub-pc-bin", "x86_64-efi": "grub-efi-amd64-bin"}
 MIN_FREE_GIB = 6.0
 
@@ -42,7 +50,8 @@ def problems(config: Config, profile: Profile) -> list[str]:
     found: list[str] = []
     if os.geteuid() != 0:
         found.append("ctimage build must run as root (mmdebstrap --mode=root, chroot, mounts)")
-    missing = sorted({pkg for tool, pkg in TOOLS.items() if shutil.which(tool) is None})
+    tools = TOOLS | (VM_TOOLS if set(config.outputs) - {"iso"} else {})
+    missing = sorted({pkg for tool, pkg in tools.items() if shutil.which(tool) is None})
     if missing:
         found.append("missing tools; apt-get install " + " ".join(missing))
     for platform, pkg in GRUB_PLATFORMS.items():

@@ -14,7 +14,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ctsys.errors import CtsysError
+from ctsys.errors import CommandError, CtsysError
+from ctsys.run import Result, run
 
 # Where a Debian system keeps the tools we check with (merged /usr first).
 TOOL_DIRS = ("usr/sbin", "usr/bin", "sbin", "bin")
@@ -28,8 +29,12 @@ def tool_in_tree(tree: Path, tool: str) -> str | None:
     return None
 
 
-def tool_on_host(tool: str) -> str | None:
-    return shutil.which(tool) or shutil.which(tool, path="/usr/sbin:/sbin")
+def tool_on_host(tool: str) -> str:
+    """How to call `tool` here: its name when it is on PATH, else its sbin path (a non-root
+    PATH lacks sbin), else its name, so that running it reports it missing."""
+    if shutil.which(tool):
+        return tool
+    return shutil.which(tool, path="/usr/sbin:/sbin") or tool
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class Tool:
     """A checker found for one system: its argv prefix, and how it sees this machine's paths."""
 
     argv: tuple[str, ...]
+    package: str
+    purpose: str  # what it is for, for the error: "validate sshd_config"
     chroot: Path | None = None
 
     def path(self, path: Path) -> str:
@@ -47,6 +54,18 @@ class Tool:
 
     def __call__(self, *args: str | Path) -> list[str]:
         return [*self.argv, *(str(a) for a in args)]
+
+    def run(self, *args: str | Path) -> Result:
+        """Run the tool; a tool that is not there is named with the package that provides it."""
+        try:
+            return run(self(*args))
+        except CommandError as exc:
+            if exc.returncode != 127:
+                raise
+            name = self.argv[-1].rsplit("/", 1)[-1]
+            where = f" (neither in {self.chroot} nor on this machine)" if self.chroot else ""
+            raise CtsysError(f"cannot {self.purpose}: {name} is not installed{where}",
+                             hint=f"apt-get install {self.package}") from exc
 
 
 @dataclass(frozen=True)
@@ -70,17 +89,9 @@ class CheckSystem:
         return self.tree / "tmp" if self.runs_in_tree else None
 
     def tool(self, name: str, package: str, purpose: str) -> Tool:
-        """The tree's own `name` (run by chroot), else this machine's.
-
-        purpose: what the tool is for, for the error ("validate sshd_config").
-        """
+        """The tree's own `name` (run by chroot), else this machine's."""
         if self.runs_in_tree:
             inside = tool_in_tree(self.tree, name)
             if inside is not None:
-                return Tool(("chroot", str(self.tree), inside), self.tree)
-        found = tool_on_host(name)
-        if found is not None:
-            return Tool((found,))
-        where = "" if self.tree == Path("/") else f" (neither in {self.tree} nor on this machine)"
-        raise CtsysError(f"cannot {purpose}: {name} is not installed{where}",
-                         hint=f"apt-get install {package}")
+                return Tool(("chroot", str(self.tree), inside), package, purpose, self.tree)
+        return Tool((tool_on_host(name),), package, purpose)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from ctsys.apply.module import FileSpec, Module, StagedFiles
-from ctsys.run import run
 
 
 def check_logrotate(staged: StagedFiles) -> None:
     """`logrotate --debug` parses the file without rotating anything."""
     logrotate = staged.tool("logrotate", "logrotate", "validate the logrotate file")
     state = staged.root / "logrotate.state"
-    run(logrotate("--debug", "--state", logrotate.path(state), logrotate.path(staged.path("/etc/logrotate.d/ctsys"))))
+    logrotate.run("--debug", "--state", logrotate.path(state), logrotate.path(staged.path("/etc/logrotate.d/ctsys")))
 
 
 MODULES = [

@@ -16,7 +16,6 @@ from ctsys.errors import CtsysError
 from ctsys.net import activate, firewall, netplan, relay, rollback, shaping
 from ctsys.net.change import FORCE_ENV, session_cut
 from ctsys.net.host import NetHost
-from ctsys.run import run
 
 NET_SECTIONS = ("network", "services")
 
@@ -62,12 +61,12 @@ def restart_countdown(root: Path, doc: Appliance, host: NetHost) -> None:
 def check_netplan(staged: StagedFiles) -> None:
     """`netplan generate` on the staged tree: netplan's own parser and networkd renderer."""
     netplan_ = staged.tool("netplan", "netplan.io", "validate the netplan file")
-    run(netplan_("generate", "--root-dir", netplan_.path(staged.root)))
+    netplan_.run("generate", "--root-dir", netplan_.path(staged.root))
 
 
 def check_nftables(staged: StagedFiles) -> None:
     nft = staged.tool("nft", "nftables", "validate the nftables ruleset")
-    run(nft("-c", "-f", nft.path(staged.path(firewall.NFTABLES_FILE))))
+    nft.run("-c", "-f", nft.path(staged.path(firewall.NFTABLES_FILE)))
 
 
 def check_nginx(staged: StagedFiles) -> None:
@@ -81,7 +80,7 @@ def check_nginx(staged: StagedFiles) -> None:
     self_signed(tls, staged.path(relay.KEY_FILE), "check.invalid", days=1)
     run_dir = staged.root / "run"
     conf = relay.wrapper_config(staged.root, run_dir, seen=nginx.path)
-    run(nginx("-t", "-q", "-e", nginx.path(run_dir / "error.log"), "-c", nginx.path(conf)))
+    nginx.run("-t", "-q", "-e", nginx.path(run_dir / "error.log"), "-c", nginx.path(conf))
 
 
 def _netplan_context(doc: Appliance) -> dict[str, object]:

@@ -39,8 +39,8 @@ def check_sshd(staged: StagedFiles) -> None:
     # sshd -t insists on its privilege separation directory, which systemd creates at start.
     os.makedirs((sshd.chroot or Path("/")) / "run/sshd", mode=0o755, exist_ok=True)
     key = staged.root / "check-host-key"
-    run(keygen("-q", "-t", "ed25519", "-N", "", "-f", keygen.path(key)))
-    run(sshd("-t", "-f", sshd.path(staged.path("/etc/ssh/sshd_config")), "-h", sshd.path(key)))
+    keygen.run("-q", "-t", "ed25519", "-N", "", "-f", keygen.path(key))
+    sshd.run("-t", "-f", sshd.path(staged.path("/etc/ssh/sshd_config")), "-h", sshd.path(key))
 
 
 MODULES = [

@@ -25,7 +25,7 @@ def _context(doc: Appliance) -> dict[str, Any]:
 def check_chrony(staged: StagedFiles) -> None:
     """`chronyd -p -f FILE` parses the configuration and exits non-zero on an error."""
     chronyd = staged.tool("chronyd", "chrony", "validate chrony.conf")
-    run(chronyd("-p", "-f", chronyd.path(staged.path(CHRONY_CONF))))
+    chronyd.run("-p", "-f", chronyd.path(staged.path(CHRONY_CONF)))
 
 
 def activate_time(ctx: ApplyContext) -> None:
