@@ -85,3 +85,9 @@ def test_the_main_command_builds_the_iso_with_only_what_it_installs(workdir: Pat
     assert "ctsys" in (rootfs / "etc/ssh/sshd_config").read_text().lower()
     assert (rootfs / "etc/chrony/chrony.conf").is_file()
     assert not list((rootfs / "tmp").glob("ctsys-check-*")), "staged check files left in the image"
+    # byte-compiled at build time, checked by hash (the squashfs has no writable __pycache__)
+    sources = (rootfs / "opt/ct-server").rglob("ctsys/cli.py"), (rootfs / "usr/lib/python3.11").glob("json/decoder.py")
+    for source in sources:
+        (path,) = list(source)
+        (pyc,) = (path.parent / "__pycache__").glob(path.stem + ".cpython-311.pyc")
+        assert int.from_bytes(pyc.read_bytes()[4:8], "little") == 0b11, f"{pyc}: not a checked-hash pyc"

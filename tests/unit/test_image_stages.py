@@ -223,3 +223,24 @@ def test_the_vm_disk_builder_reads_the_installer_lines_on_the_console() -> None:
     found = FAILED.search(bad)
     assert found is not None and "no disk can take the system" in found.group(0)
     assert FAILED.search("[  5.0] systemd[1]: error: something else\r\n") is None
+
+
+def test_python_is_compiled_in_the_image_with_hash_checked_pycs(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from image import chroot
+    from image.stages import packages
+
+    ctx = make_ctx(tmp_path)
+    for tree in ("usr/lib/python3", "opt/ct-server"):
+        (ctx.rootfs / tree).mkdir(parents=True)
+    recorder = Recorder()
+    monkeypatch.setattr(packages, "run", recorder)
+    monkeypatch.setattr(chroot, "run", recorder)
+    packages.compile_python(ctx)
+    (argv,) = [c for c in recorder.calls if c[0] == "chroot"]
+    assert recorder.calls[-1][0] == "umount"  # the API filesystems went again
+    assert argv[:2] == ["chroot", str(ctx.rootfs)] and "compileall" in argv
+    assert argv[argv.index("--invalidation-mode") + 1] == "checked-hash"
+    assert "PYTHONHASHSEED=0" in argv  # reproducible pycs
+    # only the trees the image holds
+    assert argv[-2:] == ["/usr/lib/python3", "/opt/ct-server"]
