@@ -14,12 +14,27 @@ from dataclasses import dataclass, field
 
 import pytest
 
-TIERS = ("unit", "integration", "system")
+from tests.tiertime import TIERS, TierClock, tier_of
+
+CLOCK = TierClock()
+TIER_OF: dict[str, str] = {}  # nodeid -> tier, from the markers (a directory name is no marker)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    CLOCK.add(TIER_OF.get(report.nodeid, "unmarked"), report.when, report.duration)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if CLOCK.seconds:
+        terminalreporter.section("time per tier")
+        for line in CLOCK.lines():
+            terminalreporter.write_line(line)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         tiers = [t for t in TIERS if item.get_closest_marker(t) is not None]
+        TIER_OF[item.nodeid] = tier_of(tiers)
         if len(tiers) != 1:
             item.add_marker(pytest.mark.usefixtures("_tier_marker_missing"))
 
