@@ -2,21 +2,20 @@
 (priority required) and of what `scripts/build-and-boot.sh` installs
 itself (`.ci/packages/image.apt` and their dependencies) are visible.
 
-Run as a wrapper inside a private mount namespace:
-
-    unshare --mount --propagation private -- python3 -m tests.system.newcomer -- CMD...
-
-It overlays /usr/bin and /usr/sbin (so /bin and /sbin, merged into /usr) with tmpfs
-directories holding only the allowed commands (each bind-mounted from the real one, so a
-program still finds its own path) and the symbolic links among them, hides /usr/local/bin
-and /usr/local/sbin, then runs CMD with a standard PATH. The mounts end with the
-namespace. The CI host has every tool the tests installed: a build that calls one the
-script does not install fails here as it would on a fresh machine.
+Run as a wrapper (root): `python3 -m tests.system.newcomer -- CMD...`. In a private
+mount namespace of its own (unshare), it overlays /usr/bin and /usr/sbin (so /bin and
+/sbin, merged into /usr) with tmpfs directories holding only the allowed commands (each
+bind-mounted from the real one, so a program still finds its own path) and the symbolic
+links among them, hides /usr/local/bin and /usr/local/sbin, then runs CMD with a standard
+PATH. The mounts end with the namespace; their mount points (a scratch directory in /run)
+are removed after. The CI host has every tool the tests installed: a build that calls one
+the script does not install fails here as it would on a fresh machine.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,10 +103,9 @@ def overlay(directory: str, allowed: set[str], scratch: Path) -> int:
     return count
 
 
-def enter(command: list[str]) -> int:
+def enter(scratch: Path, command: list[str]) -> int:
     """Set up the view (we are already inside a private mount namespace) and run `command`."""
     allowed = package_files(allowed_packages())
-    scratch = Path(tempfile.mkdtemp(prefix="ct-newcomer-", dir="/run"))
     real = scratch / "real"
     for directory in COMMAND_DIRS:
         path = real / directory.strip("/")
@@ -127,11 +125,19 @@ def enter(command: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) >= 4 and argv[0] == "--inside" and argv[2] == "--":
+        return enter(Path(argv[1]), argv[3:])
     if not argv or argv[0] != "--" or len(argv) < 2:
-        print("usage: unshare --mount --propagation private -- python3 -m tests.system.newcomer -- CMD...",
-              file=sys.stderr)
+        print("usage: python3 -m tests.system.newcomer -- CMD...", file=sys.stderr)
         return 2
-    return enter(argv[1:])
+    # the mount points live outside the namespace: made here, removed once it has ended
+    scratch = tempfile.mkdtemp(prefix="ct-newcomer-", dir="/run")
+    try:
+        return subprocess.run(["unshare", "--mount", "--propagation", "private", "--", sys.executable,
+                               "-m", "tests.system.newcomer", "--inside", scratch, "--", *argv[1:]],
+                              cwd=REPO, check=False).returncode
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

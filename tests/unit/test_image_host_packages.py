@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from image import REPO_ROOT, preflight
+from tests.system.newcomer import listed_packages
 
 pytestmark = pytest.mark.unit
 
@@ -12,15 +13,10 @@ pytestmark = pytest.mark.unit
 ESSENTIAL = {"coreutils", "mount", "dpkg"}
 
 
-def script_packages() -> set[str]:
-    lines = (REPO_ROOT / ".ci/packages/image.apt").read_text().splitlines()
-    return {line.split("#", 1)[0].strip() for line in lines} - {""}
-
-
 def test_every_tool_the_preflight_names_is_installed_by_the_main_command() -> None:
     needed = set(preflight.TOOLS.values()) | set(preflight.VM_TOOLS.values()) | set(
         preflight.GRUB_PLATFORMS.values())
-    assert needed - script_packages() - ESSENTIAL == set()
+    assert needed - set(listed_packages()) - ESSENTIAL == set()
 
 
 def test_the_main_command_installs_its_list_and_nothing_else() -> None:
