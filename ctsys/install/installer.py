@@ -33,11 +33,13 @@ class InstallResult:
 
 
 def default_source() -> Path:
-    """The running live system's root: its mounted squashfs, else the squashfs file on the medium."""
-    if LIVE_ROOTFS.is_dir() and any(LIVE_ROOTFS.iterdir()):
-        return LIVE_ROOTFS
+    """The running live system's root: the squashfs file on the medium (in RAM with toram),
+    else its mounted tree. unsquashfs unpacks on every CPU; a file copy out of the mounted
+    squashfs decompresses in the kernel on one."""
     if LIVE_SQUASHFS.is_file():
         return LIVE_SQUASHFS
+    if LIVE_ROOTFS.is_dir() and any(LIVE_ROOTFS.iterdir()):
+        return LIVE_ROOTFS
     raise CtsysError(
         "not running from the CT-Server live medium: there is no system to copy",
         hint="boot the ISO's Install entry, or give --source (a root directory or a squashfs image)",
@@ -83,7 +85,8 @@ def install(
         if bootloader:
             with steps.step("bootloader", "GRUB for BIOS and UEFI"):
                 system.kernel_files(root, medium if medium is not None and medium.exists() else None)
-                system.install_bootloaders(root, layout)
+                for part, seconds in system.install_bootloaders(root, layout, progress).items():
+                    steps.times[f"bootloader-{part}"] = seconds
         with steps.step("verify", "what was written"):
             on_esp = system.efi_files(layout, root) if bootloader else None
             missing = system.verify_tree(root, bootloader, on_esp)

@@ -172,29 +172,85 @@ def kernel_files(target: Path, medium: Path | None) -> None:
     shutil.copy2(medium / "live/initrd.img", boot / f"initrd.img-{version}")
 
 
-def install_bootloaders(target: Path, layout: Layout) -> None:
+GRUB_DEFAULTS = (
+    "# written by ctsys install\n"
+    "GRUB_DEFAULT=0\nGRUB_TIMEOUT=3\nGRUB_DISTRIBUTOR=CT-Server\n"
+    # no "quiet": a server's boot messages on the console are what a technician reads first
+    f'GRUB_CMDLINE_LINUX_DEFAULT=""\nGRUB_CMDLINE_LINUX="{KERNEL_ARGS}"\n'
+    'GRUB_TERMINAL="console serial"\n'
+    'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"\n'
+    "GRUB_DISABLE_OS_PROBER=true\n"
+)
+
+
+def newest_kernel(target: Path) -> str:
+    """The version of the newest kernel in target/boot that has its initrd beside it."""
+    versions = [p.name.removeprefix("vmlinuz-") for p in (target / "boot").glob("vmlinuz-*")]
+    usable = [v for v in versions if (target / "boot" / f"initrd.img-{v}").is_file()]
+    if not usable:
+        raise CtsysError("no kernel with its initrd in the copied system's /boot: it cannot boot")
+
+    def key(version: str) -> list[tuple[int, str]]:
+        return [(int(part), "") if part.isdigit() else (-1, part) for part in version.replace("-", ".").split(".")]
+
+    return max(usable, key=key)
+
+
+def grub_menu(root_uuid: str, version: str) -> str:
+    """The installed system's first grub.cfg: what update-grub would make from GRUB_DEFAULTS,
+    without its minute of probing under emulation. A kernel update later runs update-grub,
+    which rewrites it from /etc/default/grub (the same settings)."""
+    kernel = f"/boot/vmlinuz-{version}"
+    initrd = f"/boot/initrd.img-{version}"
+    args = f"root=UUID={root_uuid} ro {KERNEL_ARGS}"
+    return (
+        "# written by ctsys install; update-grub rewrites it from /etc/default/grub\n"
+        "serial --unit=0 --speed=115200\n"
+        "terminal_input console serial\n"
+        "terminal_output console serial\n"
+        "set default=0\n"
+        "set timeout=3\n"
+        "insmod part_gpt\n"
+        "insmod ext2\n"
+        f"search --no-floppy --fs-uuid --set=root {root_uuid}\n"
+        f"menuentry 'CT-Server, Linux {version}' --id ct-server {{\n"
+        f"    linux {kernel} {args}\n"
+        f"    initrd {initrd}\n"
+        "}\n"
+        f"menuentry 'CT-Server, Linux {version} (recovery mode)' --id ct-server-recovery {{\n"
+        f"    linux {kernel} {args} single\n"
+        f"    initrd {initrd}\n"
+        "}\n"
+    )
+
+
+def install_bootloaders(target: Path, layout: Layout, progress: Progress | None = None) -> dict[str, float]:
     """GRUB for BIOS (into the BIOS boot partition) and for UEFI (the removable path, no NVRAM entry:
-    the disk boots on any machine it is moved to), with the target's own GRUB."""
+    the disk boots on any machine it is moved to), with the target's own GRUB; then its menu,
+    checked by the target's grub-script-check. Returns the seconds of each part."""
     default = target / "etc/default/grub"
     default.parent.mkdir(parents=True, exist_ok=True)
-    default.write_text(
-        "# written by ctsys install\n"
-        "GRUB_DEFAULT=0\nGRUB_TIMEOUT=3\nGRUB_DISTRIBUTOR=CT-Server\n"
-        # no "quiet": a server's boot messages on the console are what a technician reads first
-        f'GRUB_CMDLINE_LINUX_DEFAULT=""\nGRUB_CMDLINE_LINUX="{KERNEL_ARGS}"\n'
-        'GRUB_TERMINAL="console serial"\n'
-        'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"\n'
-        "GRUB_DISABLE_OS_PROBER=true\n"
-    )
+    default.write_text(GRUB_DEFAULTS)
+    times: dict[str, float] = {}
+    chroot = ["chroot", str(target)]
+    commands = {
+        "bios": [*chroot, "grub-install", "--target=i386-pc", layout.disk],
+        "uefi": [*chroot, "grub-install", "--target=x86_64-efi", "--efi-directory=/boot/efi",
+                 "--boot-directory=/boot", "--removable", "--no-nvram"],
+    }
     with esp_mounted(layout, target), chroot_mounts(target):
-        chroot = ["chroot", str(target)]
-        run([*chroot, "grub-install", "--target=i386-pc", "--recheck", layout.disk], timeout=300)
-        run(
-            [*chroot, "grub-install", "--target=x86_64-efi", "--efi-directory=/boot/efi", "--boot-directory=/boot",
-             "--removable", "--no-nvram"],
-            timeout=300,
-        )
-        run([*chroot, "update-grub"], timeout=300)
+        for name, argv in commands.items():
+            start = time.monotonic()
+            run(argv, timeout=300)
+            times[name] = round(time.monotonic() - start, 1)
+            if progress:
+                progress(f"bootloader: GRUB for {name.upper()} in {times[name]:.1f} s")
+        start = time.monotonic()
+        menu = target / "boot/grub/grub.cfg"
+        menu.write_text(grub_menu(layout.root_uuid, newest_kernel(target)))
+        run([*chroot, "grub-script-check", "/boot/grub/grub.cfg"], timeout=60)
+        times["menu"] = round(time.monotonic() - start, 1)
+    return times
 
 
 def efi_files(layout: Layout, target: Path) -> list[str]:

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from image import REPO_ROOT
 from image.chroot import leftover_mounts
 from image.context import Context
 from image.errors import ImageError
@@ -29,6 +30,15 @@ DPKG_OPTIONS = (
     "path-include=/usr/share/locale/locale.alias",
 )
 APT_OPTIONS = ('Acquire::Retries "3"', 'APT::Install-Recommends "false"')
+# initramfs-tools hooks in place before the kernel is installed, so the one
+# initramfs the bootstrap makes (and any later update-initramfs) has them.
+INITRAMFS_HOOKS = (REPO_ROOT / "live" / "initramfs" / "zz-ct-server-trim",)
+HOOK_DIR = "/etc/initramfs-tools/hooks"
+
+
+def initramfs_hooks() -> dict[str, str]:
+    """Each hook's name and the sha256 of its content: part of the cache manifest."""
+    return {hook.name: hashlib.sha256(hook.read_bytes()).hexdigest() for hook in INITRAMFS_HOOKS}
 
 
 def manifest(ctx: Context) -> dict[str, Any]:
@@ -43,6 +53,7 @@ def manifest(ctx: Context) -> dict[str, Any]:
         "variant": "apt",
         "dpkg_options": list(DPKG_OPTIONS),
         "apt_options": list(APT_OPTIONS),
+        "initramfs_hooks": initramfs_hooks(),
     }
 
 
@@ -61,6 +72,10 @@ def mmdebstrap_argv(ctx: Context, target: Path) -> list[str]:
             "--include=" + ",".join(data["packages"])]
     argv += [f"--aptopt={o}" for o in APT_OPTIONS]
     argv += [f"--dpkgopt={o}" for o in DPKG_OPTIONS]
+    argv += [f'--setup-hook=mkdir -p "$1{HOOK_DIR}"']
+    for hook in INITRAMFS_HOOKS:
+        argv += [f"--setup-hook=copy-in {hook} {HOOK_DIR}",
+                 f'--setup-hook=chmod 0755 "$1{HOOK_DIR}/{hook.name}"']
     argv += [ctx.profile.release, str(target), *data["sources"]]
     return argv
 

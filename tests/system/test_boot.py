@@ -47,6 +47,17 @@ class TestBootedAppliance:
         assert cmdline.rstrip().endswith("console=ttyS0,115200n8")
         assert module_vm.check("systemctl is-enabled ct-install.service || true") != "enabled"
 
+    def test_boot_spends_nothing_on_what_this_machine_lacks(self, module_vm: Vm) -> None:
+        # no seed, no data disk here: both units skip before Python starts
+        for unit in ("ctsys-seed.service", "ctsys-storage-adopt.service"):
+            assert module_vm.check(f"systemctl show -P Result {unit}") == "exec-condition", unit
+        assert module_vm.check("systemctl is-enabled e2scrub_reap.service || true") == "masked"
+        # the initramfs holds storage drivers, not network or GPU ones, and loads no RAID code
+        listing = module_vm.check("lsinitramfs /run/live/medium/live/initrd.img | grep -E "
+                                  "'kernel/drivers/(net|gpu|scsi)/' | cut -d/ -f7 | sort | uniq -c")
+        assert "scsi" in listing and "net" not in listing and "gpu" not in listing, listing
+        module_vm.check("! grep -qE '^(raid456|raid6_pq) ' /proc/modules")
+
     def test_ctsys_status_answers(self, module_vm: Vm) -> None:
         out = module_vm.check("ctsys status --json", timeout=120)
         assert out.lstrip().startswith("{"), out

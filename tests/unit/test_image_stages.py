@@ -57,6 +57,21 @@ def test_bootstrap_cache_key_changes_with_packages_and_mirror_only(tmp_path: Pat
     assert bootstrap.cache_entry(make_ctx(tmp_path, mirror="http://m.example/d")) != base
 
 
+def test_initramfs_hooks_are_in_place_before_the_kernel_and_in_the_manifest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = make_ctx(tmp_path)
+    argv = bootstrap.mmdebstrap_argv(ctx, tmp_path / "root")
+    hook = bootstrap.INITRAMFS_HOOKS[0]
+    assert f"--setup-hook=copy-in {hook} /etc/initramfs-tools/hooks" in argv
+    assert argv.index('--setup-hook=mkdir -p "$1/etc/initramfs-tools/hooks"') < \
+        argv.index(f"--setup-hook=copy-in {hook} /etc/initramfs-tools/hooks")
+    base = bootstrap.cache_entry(ctx)
+    changed = tmp_path / hook.name
+    changed.write_text(hook.read_text() + "# changed\n")
+    monkeypatch.setattr(bootstrap, "INITRAMFS_HOOKS", (changed,))
+    assert bootstrap.cache_entry(ctx) != base  # a changed hook is a new bootstrap
+
+
 def test_unchanged_bootstrap_is_copied_from_the_cache(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = make_ctx(tmp_path)

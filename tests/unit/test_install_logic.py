@@ -91,3 +91,33 @@ def test_bad_answers_name_the_field(tmp_path: Path) -> None:
     assert any(p.endswith("hostname") for p in paths) and any(p.endswith("network_typo") for p in paths)
     with pytest.raises(CtsysError, match="does not exist"):
         answer.load(str(tmp_path / "missing.yaml"), "", tmp_path)
+
+
+def test_newest_kernel_compares_versions_as_numbers_and_needs_its_initrd(tmp_path: Path) -> None:
+    from ctsys.install.system import newest_kernel
+
+    boot = tmp_path / "boot"
+    boot.mkdir()
+    for version in ("6.1.0-9-amd64", "6.1.0-10-amd64", "6.1.0-11-amd64"):
+        (boot / f"vmlinuz-{version}").write_text("")
+    for version in ("6.1.0-9-amd64", "6.1.0-10-amd64"):  # 11 has no initrd: not bootable
+        (boot / f"initrd.img-{version}").write_text("")
+    assert newest_kernel(tmp_path) == "6.1.0-10-amd64"
+    for path in boot.glob("initrd.img-*"):
+        path.unlink()
+    with pytest.raises(CtsysError, match="no kernel with its initrd"):
+        newest_kernel(tmp_path)
+
+
+def test_grub_menu_boots_the_root_by_uuid_with_the_console_arguments() -> None:
+    from ctsys.install.system import KERNEL_ARGS, grub_menu
+
+    menu = grub_menu("0a1b2c3d-0000-4000-8000-000000000001", "6.1.0-57-amd64")
+    assert "search --no-floppy --fs-uuid --set=root 0a1b2c3d-0000-4000-8000-000000000001" in menu
+    linux = [line.strip() for line in menu.splitlines() if line.strip().startswith("linux ")]
+    assert linux == [
+        f"linux /boot/vmlinuz-6.1.0-57-amd64 root=UUID=0a1b2c3d-0000-4000-8000-000000000001 ro {KERNEL_ARGS}",
+        f"linux /boot/vmlinuz-6.1.0-57-amd64 root=UUID=0a1b2c3d-0000-4000-8000-000000000001 ro {KERNEL_ARGS} single",
+    ]
+    assert menu.count("initrd /boot/initrd.img-6.1.0-57-amd64") == 2
+    assert "terminal_output console serial" in menu and "set default=0" in menu
