@@ -1,18 +1,27 @@
 """Fixtures of the system tier: the small server test image, built once per
 session (or reused when its inputs are unchanged), and VMs booted from it.
 
-Later issues' tests (bonding, RAID, SMART) use them:
+Most tests join one boot, `shared_vm` (a Live BIOS CD VM with the hardware of
+tests/system/shapes.py); a test that needs its own machine (another firmware,
+boot entry or disk set, or a reboot) boots one with `boot_vm`:
 
-    def test_bond(appliance_image, boot_vm):
-        vm = boot_vm(nics=2)                 # booted and ready, killed after the test
-        vm.check("ip link add bond0 type bond mode active-backup")
-        vm.monitor("set_link net1 off")
+    def test_bond(shared_vm):
+        shared_vm.check("ip link add bond0 type bond mode active-backup")
+        shared_vm.monitor("set_link m1 off")
+
+    def test_degraded_boot(boot_vm):
+        vm = boot_vm(extra_args=...)          # booted and ready, killed after the test
+
+Tests that end the shared machine (eject its medium, make qemu exit) carry the
+marker `ends_vm` and run last (see pytest_collection_modifyitems). The rules for
+joining the shared boot are in docs/developing.md.
 
 The tier fails, never skips, when it cannot run here (no qemu, no OVMF, not root).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -27,6 +36,7 @@ from image.build import build_image, inputs_fingerprint, workspace_lock
 from image.config import Config, make_config
 from image.qemu import OVMF_CODE, QEMU, VmSpec
 from tests.system.harness import Vm, free_port
+from tests.system.shapes import shared_shape
 
 # Separate from interactive builds' /var/tmp/ctimage, so a test never boots a
 # hand-made image by mistake; override with CT_SYSTEM_OUTPUT.
@@ -88,6 +98,47 @@ def appliance_image() -> ApplianceImage:
                           config=built, report=report, rebuilt=rebuilt)
 
 
+@dataclass(frozen=True)
+class SharedMachine:
+    vm: Vm
+    disks: dict[str, Path]  # the disk files by device id (ra, rb, rc, ide, nvme)
+
+
+@pytest.fixture(scope="session")
+def shared_machine(appliance_image: ApplianceImage,
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedMachine]:
+    """The session's one Live BIOS CD boot, shared by every test that asks for it."""
+    disks, extra = shared_shape(tmp_path_factory.mktemp("shared-vm"))
+    vm = Vm(VmSpec(image=appliance_image.iso, ssh_port=free_port(), extra_args=extra),
+            log_path=_log_path("shared-bios-cd", 0), ssh_key=appliance_image.ssh_key)
+    try:
+        vm.start()
+        vm.wait_ready()
+        yield SharedMachine(vm, disks)
+    finally:
+        vm.kill()
+
+
+@pytest.fixture
+def shared_vm(shared_machine: SharedMachine) -> Vm:
+    """The shared Live VM (booted and ready); a test must leave it usable for the next."""
+    if not shared_machine.vm.alive:
+        pytest.fail("the shared VM is gone (a test before this one ended it)")
+    return shared_machine.vm
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixture params
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that end the shared VM (marker `ends_vm`, on a test or a test's param
+    that uses it) run after every other test, in their own order."""
+    def ends_shared(item: pytest.Item) -> bool:
+        return item.get_closest_marker("ends_vm") is not None and (
+            "shared_vm" in getattr(item, "fixturenames", ())
+            or item.get_closest_marker("shared_vm") is not None)
+
+    items[:] = [i for i in items if not ends_shared(i)] + [i for i in items if ends_shared(i)]
+
+
 BootVm = Callable[..., Vm]
 
 
@@ -118,17 +169,13 @@ def _log_path(name: str, index: int) -> Path:
     return LOGS / f"{safe}-{index}.serial.log"
 
 
-@pytest.fixture(scope="module")
-def module_vm(appliance_image: ApplianceImage,
-              request: pytest.FixtureRequest) -> Iterator[Vm]:
-    """One VM per (module, param): several tests share a boot. The param is a
-    dict of VmSpec fields, e.g. {"uefi": True, "usb": True}, plus optionally
-    "boot_entry": a GRUB hotkey ("2" boots Install on the serial console)."""
-    spec: dict[str, Any] = dict(getattr(request, "param", {}))
+@contextlib.contextmanager
+def booted_vm(appliance_image: ApplianceImage, spec: dict[str, Any], name: str) -> Iterator[Vm]:
+    """A VM of its own, booted and ready, killed after: `spec` holds VmSpec fields, plus
+    optionally "boot_entry", a GRUB hotkey ("2" boots Install on the serial console)."""
+    spec = dict(spec)
     hotkey = spec.pop("boot_entry", None)  # a GRUB hotkey, see iso/grub.cfg
     spec.setdefault("ssh_port", free_port())
-    flags = "-".join(k for k, v in spec.items() if v is True)
-    name = f"{request.module.__name__.rsplit('.', 1)[-1]}-{flags or 'bios-cd'}"
     vm = Vm(VmSpec(image=appliance_image.iso, **spec), log_path=_log_path(name, 0),
             ssh_key=appliance_image.ssh_key)
     try:

@@ -1,23 +1,36 @@
 """The server test image boots under BIOS as a CD and under UEFI as a USB
 stick, reaches multi-user with no failed unit, and answers on the console and
-over SSH. One boot per medium serves every test of the class; the UEFI boot
-picks "Live, serial console" with its GRUB hotkey (the Install entry now runs
-`ctsys install`, whose own system tests boot it with a target disk)."""
+over SSH. The BIOS CD is the session's shared VM (its medium-removal and
+verdict tests run last, after every other test on it); the UEFI USB boot is
+this module's own and picks "Live, serial console" with its GRUB hotkey (the
+Install entry runs `ctsys install`, whose own system tests boot it with a
+target disk)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from tests.system.conftest import ApplianceImage
+from tests.system.conftest import ApplianceImage, booted_vm
 from tests.system.harness import Vm
 
 # the first test pays for the session build and the boot (TCG, shared CPU)
 pytestmark = [pytest.mark.system, pytest.mark.timeout(3600)]
 
 MEDIA = [
-    pytest.param({}, id="bios-cd"),
-    pytest.param({"uefi": True, "usb": True, "boot_entry": "1"}, id="uefi-usb"),
+    pytest.param("bios-cd", id="bios-cd", marks=pytest.mark.shared_vm),
+    pytest.param("uefi-usb", id="uefi-usb"),
 ]
+
+
+@pytest.fixture(scope="module")
+def module_vm(request: pytest.FixtureRequest, appliance_image: ApplianceImage) -> Iterator[Vm]:
+    if request.param == "bios-cd":
+        yield request.getfixturevalue("shared_machine").vm
+        return
+    with booted_vm(appliance_image, {"uefi": True, "usb": True, "boot_entry": "1"}, "test_boot-uefi-usb") as vm:
+        yield vm
 
 
 @pytest.mark.parametrize("module_vm", MEDIA, indirect=True)
@@ -78,6 +91,7 @@ class TestBootedAppliance:
         effective = module_vm.check("sshd -T | grep -i '^permitrootlogin'")
         assert effective.lower().split() == ["permitrootlogin", "no"]
 
+    @pytest.mark.ends_vm
     def test_live_keeps_running_after_the_medium_is_removed(self, module_vm: Vm) -> None:
         if module_vm.spec.usb:
             module_vm.monitor("device_del medium-dev")
@@ -92,6 +106,7 @@ class TestBootedAppliance:
                         "| xargs -0 cat > /dev/null", timeout=300)
         module_vm.check("ctsys --version && systemctl is-active ssh")
 
+    @pytest.mark.ends_vm
     def test_guest_reports_its_verdict_through_qemu_exit_status(self, module_vm: Vm) -> None:
         # last test of the class: qemu exits
         assert module_vm.verdict(ok=True) == 1

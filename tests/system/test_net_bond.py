@@ -1,8 +1,10 @@
 """Bonds, VLANs and the rollback timer on a booted appliance (qemu): what this host's kernel cannot do.
 
-The guest's eth1 and eth2 (bond members) and eth3 share one qemu hub; eth3 is
-moved into a namespace inside the guest and plays the switch-side peer, so the
-traffic stays inside the VM. `set_link` on the qemu monitor cuts a member.
+Runs on the shared Live VM (tests/system/shapes.py): its eth1 and eth2 (bond
+members) and eth3 share one qemu hub; eth3 is moved into a namespace inside the
+guest and plays the switch-side peer, so the traffic stays inside the VM.
+`set_link` on the qemu monitor cuts a member. The bond is left configured:
+later tests on the shared VM use eth0 and the disks only.
 """
 
 from __future__ import annotations
@@ -11,23 +13,13 @@ import base64
 import json
 import re
 import time
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from image.qemu import VmSpec
 from tests.system.harness import Vm, VmError
 
 pytestmark = [pytest.mark.system]
 
-# Three NICs on qemu hub 1: device ids m1, m2 (bond members), peer.
-HUB = tuple(
-    arg
-    for i, dev in enumerate(("m1", "m2", "peer"), start=1)
-    for arg in ("-netdev", f"hubport,id=hub{dev},hubid=1",
-                "-device", f"virtio-net-pci,id={dev},netdev=hub{dev},mac=52:54:00:c7:01:{i:02x}")
-)
 NETWORK = ("{interfaces: [{name: eth0, role: management, dhcp4: true},"
            " {name: bond0, role: corporate, addresses: [10.99.0.1/24],"
            "  bond: {members: [eth1, eth2], mode: active-backup, primary: eth1, miimon: 100}},"
@@ -57,14 +49,9 @@ def nic_by_mac(vm: Vm, mac: str) -> str:
     return next(link["ifname"] for link in links if link.get("address") == mac)
 
 
-# Building the image (when its inputs changed) and booting under TCG on a shared CPU is slow.
-@pytest.mark.timeout(3300)
-def test_bond_failover_lacp_vlan_and_unconfirmed_rollback(appliance_image: Any, tmp_path: Path) -> None:
-    spec = VmSpec(image=appliance_image.iso, nics=1, extra_args=HUB)
-    with Vm(spec, log_path=tmp_path / "serial.log", ssh_key=appliance_image.ssh_key) as vm:
-        # The full boot (every appliance unit) took 15 min under TCG on the shared 2-core host.
-        vm.wait_ready(timeout=2000)
-        check_bonds_vlans_and_rollback(vm)
+@pytest.mark.timeout(3300)  # the first test on the shared VM pays for the build and the boot
+def test_bond_failover_lacp_vlan_and_unconfirmed_rollback(shared_vm: Vm) -> None:
+    check_bonds_vlans_and_rollback(shared_vm)
 
 
 def check_bonds_vlans_and_rollback(vm: Vm) -> None:

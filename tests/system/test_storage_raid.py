@@ -1,38 +1,25 @@
 """RAID and SMART on a booted appliance (qemu): this host's kernel has no md driver,
 and only qemu's ide-hd and nvme devices answer SMART (virtio-blk does not).
 
-The member disks are files of the test (not the harness's scratch disks), so a
-second boot can find the array again with one member missing.
+Both run on the shared Live VM (tests/system/shapes.py: RA, RB, RC virtio disks,
+an IDE and an NVMe disk). The RAID test ends by unplugging its members from it,
+so it comes last of the two; a second boot of its own then finds the array again
+with one member missing.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.system.conftest import BootVm, SharedMachine
 from tests.system.harness import Vm, VmError
+from tests.system.shapes import virtio_disk
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(3600)]
-
-
-def make_disk(path: Path, size: str = "1G") -> Path:
-    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), size], check=True)
-    return path
-
-
-def virtio_disk(device_id: str, path: Path) -> tuple[str, ...]:
-    # The serial is what `ctsys` is told: disk names (vda, vdb) follow PCI order.
-    return (
-        "-drive",
-        f"if=none,id={device_id}-drive,format=qcow2,file={path}",
-        "-device",
-        f"virtio-blk-pci,id={device_id},drive={device_id}-drive,serial={device_id.upper()}",
-    )
 
 
 def poll(vm: Vm, command: str, pattern: str, timeout: float) -> str:
@@ -55,16 +42,35 @@ def raid_state(vm: Vm) -> dict[str, dict]:
     return {a["name"]: a for a in json_out(vm, "ctsys raid status --json")}  # type: ignore[union-attr]
 
 
-def test_raid1_fail_replace_resync_and_boot_degraded(boot_vm, tmp_path: Path) -> None:
-    a, b, spare = (make_disk(tmp_path / f"{n}.qcow2") for n in ("ra", "rb", "rc"))
-    extra = virtio_disk("ra", a) + virtio_disk("rb", b) + virtio_disk("rc", spare)
-    vm = boot_vm(memory_mib=1536, extra_args=extra)
-    vm.check("dmesg -n 1")  # keep kernel messages off the console we parse
+def test_smart_from_qemu_ide_and_nvme_disks(shared_vm: Vm) -> None:
+    vm = shared_vm
+    # none of the storage units (adopt, fill, replicate, hotplug) failed at boot
+    failed = vm.check("systemctl --failed --no-legend --plain")
+    assert "ctsys-storage" not in failed and "srv-ctdata" not in failed, failed
+    assert vm.check("systemctl is-active ctsys-storage-hotplug.service") == "active"
+    disks = {d["serial"]: d for d in json_out(vm, "ctsys disk list --json")}  # type: ignore[union-attr]
+    assert disks["QM00005"]["transport"] == "ata" or disks["QM00005"]["transport"] == "sata"
+    assert disks["CTNVME0"]["kind"] == "nvme"
+    assert disks["QM00005"]["smart"]["available"] and disks["QM00005"]["smart"]["healthy"]
+    ide_path, nvme_path = disks["QM00005"]["path"], disks["CTNVME0"]["path"]
+    (ata,) = json_out(vm, f"ctsys smart show {ide_path} --json")  # type: ignore[misc]
+    assert ata["protocol"] == "ATA" and ata["model"] == "QEMU HARDDISK" and ata["temperature"] is not None
+    assert ata["ok"] and ata["power_on_hours"] is not None
+    (nv,) = json_out(vm, f"ctsys smart show {nvme_path} --json")  # type: ignore[misc]
+    assert nv["protocol"] == "NVMe" and nv["nvme_critical_warning"] == 0 and nv["temperature"] is not None
+    out = vm.check(f"ctsys smart test {ide_path}")
+    assert "short self-test started" in out
+
+
+def test_raid1_fail_replace_resync_and_boot_degraded(shared_machine: SharedMachine, shared_vm: Vm,
+                                                    boot_vm: BootVm) -> None:
+    vm = shared_vm
 
     # bad input first: too few disks, nothing created
     rc, out = vm.run("ctsys raid create --level 5 RA RB")
     assert rc == 1 and "RAID 5 needs at least 3 disks, 2 given" in out
-    assert vm.check("cat /proc/mdstat | grep -c '^md' || true") == "0"
+    # no array yet: md is not even loaded (the initramfs no longer loads it up front)
+    assert vm.check("cat /proc/mdstat 2>/dev/null | grep -c '^md' || true") == "0"
 
     out = vm.check("ctsys raid create --level 1 RA RB --wait", timeout=900)
     assert "ctdata-1 mounted at /srv/ctdata/1" in out
@@ -88,7 +94,17 @@ def test_raid1_fail_replace_resync_and_boot_degraded(boot_vm, tmp_path: Path) ->
     assert md0["state"] == "clean" and md0["failed"] == []
     assert "proof" in vm.check("cat /srv/ctdata/1/recordings/proof.txt")
     vm.check("sync")
-    vm.kill()
+    # take RA and RC out of the shared VM, as a power cut would leave them (the array is
+    # stopped first when nothing holds it), so the second boot below can open RA's file
+    vm.run("systemctl stop srv-ctdata-1.mount; mdadm --stop /dev/md0", timeout=120)
+    for device in ("ra", "rc"):
+        vm.monitor(f"device_del {device}")
+    deadline = time.monotonic() + 120
+    while any(f"{d}-drive" in vm.monitor("info block") for d in ("ra", "rc")):
+        if time.monotonic() > deadline:
+            raise VmError("RA and RC were not released by the shared VM")
+        time.sleep(2)
+    a = shared_machine.disks["ra"]
 
     # boot again with RA only (RB is gone, RC left out): the array assembles, degraded,
     # and the reinstalled (live, empty) system adopts its data volume by the marker
@@ -104,35 +120,3 @@ def test_raid1_fail_replace_resync_and_boot_degraded(boot_vm, tmp_path: Path) ->
     assert re.search(r"ctdata-1 (added|known)", out), out
     assert vm.run("mountpoint -q /srv/ctdata/1")[0] == 0
     assert "proof" in vm.check("cat /srv/ctdata/1/recordings/proof.txt")
-
-
-def test_smart_from_qemu_ide_and_nvme_disks(boot_vm, tmp_path: Path) -> None:
-    ide, nvme = make_disk(tmp_path / "ide.qcow2"), make_disk(tmp_path / "nvme.qcow2")
-    extra = (
-        "-drive",
-        f"if=none,id=ide-drive,format=qcow2,file={ide}",
-        "-device",
-        "ide-hd,drive=ide-drive,serial=QM00005",
-        "-drive",
-        f"if=none,id=nvme-drive,format=qcow2,file={nvme}",
-        "-device",
-        "nvme,drive=nvme-drive,serial=CTNVME0",
-    )
-    vm = boot_vm(memory_mib=1536, extra_args=extra)
-    vm.check("dmesg -n 1")
-    # none of the storage units (adopt, fill, replicate, hotplug) failed at boot
-    failed = vm.check("systemctl --failed --no-legend --plain")
-    assert "ctsys-storage" not in failed and "srv-ctdata" not in failed, failed
-    assert vm.check("systemctl is-active ctsys-storage-hotplug.service") == "active"
-    disks = {d["serial"]: d for d in json_out(vm, "ctsys disk list --json")}  # type: ignore[union-attr]
-    assert disks["QM00005"]["transport"] == "ata" or disks["QM00005"]["transport"] == "sata"
-    assert disks["CTNVME0"]["kind"] == "nvme"
-    assert disks["QM00005"]["smart"]["available"] and disks["QM00005"]["smart"]["healthy"]
-    ide_path, nvme_path = disks["QM00005"]["path"], disks["CTNVME0"]["path"]
-    (ata,) = json_out(vm, f"ctsys smart show {ide_path} --json")  # type: ignore[misc]
-    assert ata["protocol"] == "ATA" and ata["model"] == "QEMU HARDDISK" and ata["temperature"] is not None
-    assert ata["ok"] and ata["power_on_hours"] is not None
-    (nv,) = json_out(vm, f"ctsys smart show {nvme_path} --json")  # type: ignore[misc]
-    assert nv["protocol"] == "NVMe" and nv["nvme_critical_warning"] == 0 and nv["temperature"] is not None
-    out = vm.check(f"ctsys smart test {ide_path}")
-    assert "short self-test started" in out
