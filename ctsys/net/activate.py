@@ -81,6 +81,9 @@ def check_forwarding_off(host: NetHost) -> None:
 
 
 def activate_firewall(root: Path, doc: Appliance, host: NetHost) -> None:
+    if host.systemd:
+        # the boot unit's drop-in may have changed: systemd rereads it for the next boot
+        run(["systemctl", "daemon-reload"])
     run(host.argv("nft", "-f", str(under_root(root, firewall.NFTABLES_FILE))))
 
 

@@ -65,8 +65,10 @@ def check_netplan(staged: StagedFiles) -> None:
 
 
 def check_nftables(staged: StagedFiles) -> None:
+    """`nft -c` on the ruleset and on the boot's fallback ruleset: both must load."""
     nft = staged.tool("nft", "nftables", "validate the nftables ruleset")
-    nft.run("-c", "-f", nft.path(staged.path(firewall.NFTABLES_FILE)))
+    for target in (firewall.NFTABLES_FILE, firewall.FALLBACK_FILE):
+        nft.run("-c", "-f", nft.path(staged.path(target)))
 
 
 def check_nginx(staged: StagedFiles) -> None:
@@ -124,8 +126,14 @@ MODULES = [
     Module(
         name="firewall",
         sections=NET_SECTIONS,
-        description="nftables: default drop, zones from interface roles",
-        files=(FileSpec(firewall.NFTABLES_FILE, "etc/nftables.conf.j2", mode=0o755),),
+        description="nftables: default drop, zones from interface roles; loaded at every boot before "
+                    "the network (a fallback ruleset if it does not load)",
+        files=(
+            FileSpec(firewall.NFTABLES_FILE, "etc/nftables.conf.j2", mode=0o755),
+            FileSpec(firewall.FALLBACK_FILE, "etc/ctsys/net/fallback.nft.j2", mode=0o755),
+            FileSpec(firewall.NFTABLES_DROPIN, "etc/systemd/system/nftables.service.d/ctsys.conf.j2"),
+            FileSpec(firewall.NFTABLES_ENABLED, "etc/systemd/system/nftables.service.link.j2", symlink=True),
+        ),
         context=firewall.context,
         check=check_nftables,
         activate=_live(activate.activate_firewall),

@@ -12,6 +12,11 @@ from ctsys.config.document import Appliance
 from ctsys.config.sections.network import ROLES
 
 NFTABLES_FILE = "/etc/nftables.conf"
+# Loaded at boot instead when NFTABLES_FILE does not load (nftables.service drop-in).
+FALLBACK_FILE = "/etc/ctsys/net/fallback.nft"
+NFTABLES_DROPIN = "/etc/systemd/system/nftables.service.d/ctsys.conf"
+# Debian's unit is WantedBy=sysinit.target: this link enables it.
+NFTABLES_ENABLED = "/etc/systemd/system/sysinit.target.wants/nftables.service"
 SYSCTL_FILE = "/etc/sysctl.d/60-ctsys-net.conf"
 # Kernel settings that keep the appliance from routing between its networks.
 FORWARDING_SYSCTLS = {
@@ -74,5 +79,22 @@ def ruleset(doc: Appliance) -> Ruleset:
     return rs
 
 
+@dataclass
+class Fallback:
+    """What the fallback ruleset lets in: SSH and DHCP replies on the management interfaces."""
+
+    management: list[str]
+    ssh_port: int | None
+    dhcp: list[str]
+
+
+def fallback(doc: Appliance) -> Fallback:
+    management = zones(doc)["management"]
+    dhcp = [i.name for i in doc.network.interfaces if i.name in management and (i.dhcp4 or i.dhcp6)]
+    ssh = doc.services.ssh
+    return Fallback(management, ssh.port if ssh.enabled else None, dhcp)
+
+
 def context(doc: Appliance) -> dict[str, object]:
-    return {"ruleset": ruleset(doc), "sysctls": FORWARDING_SYSCTLS}
+    return {"ruleset": ruleset(doc), "sysctls": FORWARDING_SYSCTLS, "fallback": fallback(doc),
+            "ruleset_file": NFTABLES_FILE, "fallback_file": FALLBACK_FILE}

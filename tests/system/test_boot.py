@@ -48,6 +48,17 @@ class TestBootedAppliance:
             f"system is {module_vm.state}; failed units:\n" + "\n\n".join(details)
         assert module_vm.check("systemctl is-active multi-user.target") == "active"
 
+    def test_the_firewall_is_up_before_the_network(self, module_vm: Vm) -> None:
+        # nothing has run ctsys apply on this boot: nftables.service loaded the document's ruleset
+        assert module_vm.check("systemctl is-enabled nftables.service") == "enabled"
+        ruleset = module_vm.check("nft list ruleset")
+        assert "table inet ctsys {" in ruleset and "ctsys_fallback" not in ruleset
+        assert "type filter hook input priority filter; policy drop;" in ruleset
+        loaded = int(module_vm.check("systemctl show -P ActiveEnterTimestampMonotonic nftables.service"))
+        networkd = int(module_vm.check("systemctl show -P ExecMainStartTimestampMonotonic systemd-networkd.service"))
+        assert 0 < loaded <= networkd, (loaded, networkd)
+        assert module_vm.check("sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding").split() == ["0", "0"]
+
     def test_networkd_owns_the_nics(self, module_vm: Vm) -> None:
         assert module_vm.check("systemctl list-units --all --no-legend --plain 'ifup@*'") == ""
         addresses = module_vm.check("ip -4 -br address show dev eth0")
