@@ -55,6 +55,12 @@ def monitor(on_event: Callable[[DiskEvent], None] | None = None) -> None:
     context = pyudev.Context()
     udev_monitor = pyudev.Monitor.from_netlink(context)
     udev_monitor.filter_by(subsystem="block", device_type="disk")
+    udev_monitor.start()
+    # The unit is Type=notify: systemd counts it started only once disk events are
+    # received, so an apply that restarts it returns when a pulled disk is recorded.
+    from recorder.sdnotify import notify
+
+    notify("READY=1")
     for device in iter(udev_monitor.poll, None):
         props = {str(k): str(v) for k, v in device.properties.items()}
         event = event_from_properties(device.action or "", props)
