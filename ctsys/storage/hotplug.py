@@ -48,6 +48,9 @@ def journal_line(event: DiskEvent) -> str:
     return ("<4>" if event.action == "remove" else "<5>") + event.message()
 
 
+WATCHING = "<6>watching block devices for disk arrival and removal"
+
+
 def monitor(on_event: Callable[[DiskEvent], None] | None = None) -> None:
     """Block forever, printing one journal line per disk event."""
     import pyudev
@@ -56,11 +59,9 @@ def monitor(on_event: Callable[[DiskEvent], None] | None = None) -> None:
     udev_monitor = pyudev.Monitor.from_netlink(context)
     udev_monitor.filter_by(subsystem="block", device_type="disk")
     udev_monitor.start()
-    # The unit is Type=notify: systemd counts it started only once disk events are
-    # received, so an apply that restarts it returns when a pulled disk is recorded.
-    from recorder.sdnotify import notify
-
-    notify("READY=1")
+    # From here on every disk event is received: the line says so (tests and operators
+    # wait for it after a restart; the unit stays Type=simple so boot does not wait).
+    print(WATCHING, flush=True)
     for device in iter(udev_monitor.poll, None):
         props = {str(k): str(v) for k, v in device.properties.items()}
         event = event_from_properties(device.action or "", props)

@@ -79,6 +79,10 @@ def test_raid1_fail_replace_resync_and_boot_degraded(shared_machine: SharedMachi
     assert "ARRAY /dev/md0 metadata=1.2 UUID=" in vm.check("cat /etc/mdadm/mdadm.conf")
     vm.check("echo proof > /srv/ctdata/1/recordings/proof.txt && sync")
 
+    # the create restarted the hotplug monitor: pull RB once it listens again (its line
+    # in this invocation's journal), or the removal could fall before it starts
+    poll(vm, "journalctl _SYSTEMD_INVOCATION_ID=$(systemctl show -P InvocationID ctsys-storage-hotplug) "
+             "-o cat --no-pager", r"watching block devices", 180)
     # pull member RB out of the running machine: the array degrades and an alert is raised
     vm.monitor("device_del rb")
     vm.run("dd if=/dev/urandom of=/srv/ctdata/1/recordings/io.bin bs=1M count=4 conv=fsync", timeout=120)
