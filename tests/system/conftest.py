@@ -109,14 +109,8 @@ def shared_machine(appliance_image: ApplianceImage,
                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedMachine]:
     """The session's one Live BIOS CD boot, shared by every test that asks for it."""
     disks, extra = shared_shape(tmp_path_factory.mktemp("shared-vm"))
-    vm = Vm(VmSpec(image=appliance_image.iso, ssh_port=free_port(), extra_args=extra),
-            log_path=_log_path("shared-bios-cd", 0), ssh_key=appliance_image.ssh_key)
-    try:
-        vm.start()
-        vm.wait_ready()
+    with booted_vm(appliance_image, {"extra_args": extra}, "shared-bios-cd") as vm:
         yield SharedMachine(vm, disks)
-    finally:
-        vm.kill()
 
 
 @pytest.fixture
