@@ -166,9 +166,19 @@ def _boot_detached(spec: Any, accel: str, timeout: int) -> None:
     else:
         raise ImageError(f"no SSH answer on 127.0.0.1:{spec.ssh_port} after {timeout} s "
                          f"(qemu PID {proc.pid} left running; see {log})")
+    # the guest prints it on its consoles (the serial one is the log) just before sshd starts
+    found = None
+    for _ in range(10):
+        found = qemu.one_time_password(log.read_text(errors="replace"))
+        if found:
+            break
+        time.sleep(1)
+    user, password = found or ("admin", None)
+    secret = (f"one-time password {password}, shown on the console" if password
+              else "no one-time password on the console: your own password or SSH key")
     click.echo(f"""
 CT-Server is ready after {time.monotonic() - start:.0f} s (qemu PID {proc.pid}).
-  Log in:   ssh -p {spec.ssh_port} admin@127.0.0.1      (password: ct-server)
+  Log in:   ssh -p {spec.ssh_port} {user}@127.0.0.1      ({secret})
   Then:     ctsys status
   Console:  {log}   (qemu monitor: {files.monitor})
   Stop:     kill {proc.pid}; rm -rf {files.dir}

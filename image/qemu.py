@@ -52,6 +52,8 @@ class VmSpec:
     memory_mib: int = 2048
     cpus: int = 2
     ssh_port: int | None = None
+    # More TCP ports of the first NIC forwarded from 127.0.0.1: (host port, guest port)
+    tcp_forwards: tuple[tuple[int, int], ...] = field(default_factory=tuple)
     extra_args: tuple[str, ...] = field(default_factory=tuple)
     # Existing disk files (raw, or qcow2 by suffix), kept after the VM: system disks
     # that survive a reboot, data disks prepared beforehand. The first is the boot disk
@@ -134,6 +136,8 @@ def qemu_argv(spec: VmSpec, files: VmFiles, accel: str, serial: str = "stdio",
         netdev = f"user,id=net{i},restrict=on"
         if i == 0 and spec.ssh_port:
             netdev += f",hostfwd=tcp:127.0.0.1:{spec.ssh_port}-:22"
+        if i == 0:
+            netdev += "".join(f",hostfwd=tcp:127.0.0.1:{host}-:{guest}" for host, guest in spec.tcp_forwards)
         argv += ["-netdev", netdev,
                  "-device", f"virtio-net-pci,netdev=net{i},mac=52:54:00:c7:00:{i:02x}"]
     for i, disk in enumerate(files.disks):
@@ -213,6 +217,16 @@ def choose_accel(requested: str, image: Path | None, out: TextIO | None = None) 
     with contextlib.suppress(OSError):
         ACCEL_CACHE.write_text(json.dumps({"boot_id": boot_id, "accel": accel}))
     return accel
+
+
+ONE_TIME_PASSWORD = re.compile(
+    r"one-time password for (?P<user>[a-z_][a-z0-9_-]*): (?P<password>[a-z0-9]{4}(?:-[a-z0-9]{4}){3})")
+
+
+def one_time_password(console: str) -> tuple[str, str] | None:
+    """(user, password) of the last one-time administrator password the guest printed on its console."""
+    found = list(ONE_TIME_PASSWORD.finditer(console))
+    return (found[-1]["user"], found[-1]["password"]) if found else None
 
 
 def ssh_banner(port: int | None, timeout: float = 3.0) -> bool:

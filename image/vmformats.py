@@ -52,10 +52,13 @@ MANIFEST_LINE = re.compile(r"^SHA256\((?P<name>[^)]+)\)= (?P<digest>[0-9a-f]{64}
 BOX_VAGRANTFILE = """\
 # CT-Server appliance box for the libvirt provider, made by ctimage (image/vmformats.py).
 Vagrant.configure("2") do |config|
-  # The appliance's administrator; the initial password is the documented one.
-  # ctsys renders authorized_keys from its document, so Vagrant must not insert a key.
+  # The appliance's administrator. No password is known: the first boot shows a
+  # one-time password on the console, which SSH refuses until it is changed
+  # there. Give Vagrant your key: put it in a CT-SEED disk's ct-seed.yaml
+  # (admin_authorized_keys) and set config.ssh.private_key_path to its private
+  # half. ctsys renders authorized_keys from its document, so Vagrant must not
+  # insert a key of its own.
   config.ssh.username = "admin"
-  config.ssh.password = "ct-server"
   config.ssh.insert_key = false
   # No rsync or NFS client on the appliance: no synced folders.
   config.vm.synced_folder ".", "/vagrant", disabled: true

@@ -37,7 +37,12 @@ def install(
 
     The disk is partitioned (GPT: BIOS boot, EFI, root), the system copied,
     GRUB installed for BIOS and UEFI, and a fresh machine-id and SSH host keys
-    written. Data disks (ctdata volumes), RAID members, removable media and
+    written. The administrator's password is asked (or comes from the answer
+    file as a hash, or the answer file gives SSH keys); without one, the
+    installed system shows a one-time password on its console at first boot
+    and refuses it over SSH until it is changed there with `passwd`.
+
+    Data disks (ctdata volumes), RAID members, removable media and
     the live medium are never written: they are listed as kept. Unattended:
     the answer file (ct-install.yaml on the medium, or ctserver.answer=PATH),
     ctserver.disk=SERIAL and ctserver.finish=reboot|poweroff choose the disk,
@@ -78,6 +83,12 @@ def install(
     if dry_run:
         click.echo("dry run: nothing written", err=as_json)
         return
+    if not unattended and not answers.admin_password_hash and not answers.admin_authorized_keys:
+        from ctsys.system.password import ask_password
+
+        answers.admin_password_hash = ask_password(
+            "Administrator password (empty: a one-time password is shown on the console at first boot)",
+            allow_empty=True)
     if not (yes or unattended):
         typed = click.prompt(f"Everything on {chosen.path} will be erased. Type its serial ({chosen.serial}) to go on")
         if typed != (chosen.serial or ""):

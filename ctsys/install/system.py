@@ -151,10 +151,31 @@ def configure_document(target: Path, answers: Answers) -> list[str]:
         paths = [f.path for f in used]
         store.commit(doc, "ctsys install (answer file)", summary="install: " + ", ".join(paths))
         outcomes = Engine(target, all_modules(), live=False).apply(doc)
+    set_admin_password(target, doc)
     failed = [f"{o.module}: {o.error}" for o in outcomes if o.status in ("failed", "skipped")]
     if failed:
         raise CtsysError("the installed system's configuration could not be rendered:\n  " + "\n  ".join(failed))
     return paths
+
+
+def set_admin_password(target: Path, doc: Appliance) -> None:
+    """The document's administrator and password hash into the installed system's account files.
+
+    On a running system the system module's activation does it; an install renders
+    into a tree, where nothing activates. No hash: the account stays without one
+    (the installed system makes a one-time password at first boot).
+    """
+    admin = doc.system.admin
+    if not _has_account(target, admin.name):
+        run(["useradd", "--root", str(target), "--create-home", "--shell", "/bin/bash",
+             "--groups", "sudo", admin.name])
+    if admin.password_hash:
+        run(["chpasswd", "--encrypted", "--root", str(target)], input=f"{admin.name}:{admin.password_hash}\n")
+
+
+def _has_account(target: Path, name: str) -> bool:
+    passwd = target / "etc/passwd"
+    return passwd.exists() and any(line.split(":", 1)[0] == name for line in passwd.read_text().splitlines())
 
 
 def kernel_files(target: Path, medium: Path | None) -> None:

@@ -19,6 +19,12 @@ def _units(doc: Appliance) -> dict[str, Any]:
     return {"units": ServicesSection.UNITS}
 
 
+def sshd_context(doc: Appliance) -> dict[str, Any]:
+    from ctsys.services import sshd
+
+    return {"crypto": sshd.policy(), "host_keys": sshd.HOST_KEYS}
+
+
 def unit_exists(unit: str) -> bool:
     return run(["systemctl", "cat", "--", unit], check=False).returncode == 0
 
@@ -58,6 +64,7 @@ MODULES = [
         sections=("services", "system"),
         description="OpenSSH server configuration",
         files=(FileSpec("/etc/ssh/sshd_config", "etc/ssh/sshd_config.j2"),),
+        context=sshd_context,
         services=("ssh.service",),
         check=check_sshd,
         after=("system",),

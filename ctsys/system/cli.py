@@ -110,7 +110,46 @@ def key_add(obj: Obj, key: str, no_apply: bool) -> None:
             keys.append(key.strip())
         return edit.set_value(doc, "system.admin.authorized_keys", keys)
 
+    from ctsys.config.store import ConfigStore
+
     change_document(obj, "system.admin-key.add", add, apply=not no_apply)
+    doc = ConfigStore(obj.root).load()
+    if doc.system.admin.authorized_keys and doc.services.ssh.password_authentication:
+        _offer_key_only(obj, no_apply)
+
+
+def _offer_key_only(obj: Obj, no_apply: bool) -> None:
+    """The administrator has a key: offer to turn SSH password login off (asked at a terminal only)."""
+    import sys
+
+    if sys.stdin.isatty() and click.confirm(
+            "The administrator has an SSH key. Turn SSH password login off (keys only)?", default=False):
+        _set(obj, "services.ssh", "services.ssh.password_authentication", False, no_apply)
+    else:
+        click.echo("hint: SSH password login is still on; `ctsys system ssh-password off` leaves keys only",
+                   err=True)
+
+
+@system.command("ssh-password")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@click.option("--force", is_flag=True, help="Turn it off even though the administrator has no SSH key.")
+@NO_APPLY
+@click.pass_obj
+def ssh_password(obj: Obj, state: str, force: bool, no_apply: bool) -> None:
+    """Allow (on) or refuse (off) SSH password login; keys always work.
+
+    Off is refused while the administrator has no SSH key (`ctsys system
+    admin-key add`): nobody could log in over SSH any more. The console
+    login keeps its password either way.
+    """
+    from ctsys.config.store import ConfigStore
+    from ctsys.errors import CtsysError
+
+    if state == "off" and not force and not ConfigStore(obj.root).load().system.admin.authorized_keys:
+        raise CtsysError("services.ssh.password_authentication: the administrator has no SSH key; "
+                         "with password login off nobody could log in over SSH",
+                         hint="add one first: ctsys system admin-key add 'ssh-ed25519 AAAA...'")
+    _set(obj, "services.ssh", "services.ssh.password_authentication", state == "on", no_apply)
 
 
 @admin_key.command("remove")
@@ -148,14 +187,9 @@ def key_list(obj: Obj, as_json: bool) -> None:
 def admin_password(obj: Obj, password_hash: str | None, no_apply: bool) -> None:
     """Set the administrator's password (asked twice, stored as a SHA-512 crypt hash)."""
     if password_hash is None:
-        from ctsys.run import run
+        from ctsys.system.password import ask_password
 
-        password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
-        if len(password) < 8:
-            from ctsys.errors import CtsysError
-
-            raise CtsysError("system.admin.password: must be at least 8 characters")
-        password_hash = run(["openssl", "passwd", "-6", "-stdin"], input=password + "\n").stdout.strip()
+        password_hash = ask_password("new password")
     _set(obj, "system.admin.password", "system.admin.password_hash", password_hash, no_apply)
 
 

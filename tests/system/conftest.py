@@ -102,6 +102,7 @@ def appliance_image() -> ApplianceImage:
 class SharedMachine:
     vm: Vm
     disks: dict[str, Path]  # the disk files by device id (ra, rb, rc, ide, nvme)
+    forwards: dict[int, int]  # guest TCP port -> 127.0.0.1 port (besides SSH): 443, 80
 
 
 @pytest.fixture(scope="session")
@@ -109,8 +110,10 @@ def shared_machine(appliance_image: ApplianceImage,
                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedMachine]:
     """The session's one Live BIOS CD boot, shared by every test that asks for it."""
     disks, extra = shared_shape(tmp_path_factory.mktemp("shared-vm"))
-    with booted_vm(appliance_image, {"extra_args": extra}, "shared-bios-cd") as vm:
-        yield SharedMachine(vm, disks)
+    forwards = {443: free_port(), 80: free_port()}
+    spec = {"extra_args": extra, "tcp_forwards": tuple((host, guest) for guest, host in forwards.items())}
+    with booted_vm(appliance_image, spec, "shared-bios-cd") as vm:
+        yield SharedMachine(vm, disks, forwards)
 
 
 @pytest.fixture

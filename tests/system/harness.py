@@ -200,6 +200,29 @@ class Vm:
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                               check=check)
 
+    def ssh_password(self, user: str, password: str, command: str,
+                     timeout: float = 90) -> tuple[int, str]:
+        """Log in with a password only (no key, one try), as a person would; (exit status, output).
+
+        255 and "Permission denied" when sshd refuses the password."""
+        if not self.spec.ssh_port:
+            raise VmError("this VM has no SSH forward (VmSpec.ssh_port)")
+        child = pexpect.spawn("ssh", [
+            "-p", str(self.spec.ssh_port), "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "PubkeyAuthentication=no",
+            "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1",
+            "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", f"{user}@127.0.0.1", command,
+        ], timeout=timeout, encoding="utf-8", codec_errors="replace")
+        try:
+            child.expect("password:")
+            child.sendline(password)
+            child.expect(pexpect.EOF)
+            out = child.before or ""
+        finally:
+            child.close()
+        status = child.exitstatus if child.exitstatus is not None else 255
+        return status, out.replace("\r", "").strip()
+
     # -- qemu monitor ---------------------------------------------------------
     def monitor(self, command: str, timeout: float = 10) -> str:
         """One HMP command (eject, set_link, device_del, ...); returns its output."""

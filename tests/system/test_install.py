@@ -7,7 +7,11 @@
 2. The installed raw disk becomes every VM format, each checked.
 3. The qcow2 boots with SeaBIOS, with the data disk and a CT-SEED disk: ready,
    its host name from the seed, the data volume adopted, the recording indexed
-   and exported with all its frames. It boots again with OVMF (UEFI).
+   and exported with all its frames. Its administrator has no password (the
+   unattended install got none): a one-time password is on the console, SSH
+   refuses it until it is changed at the console (issue 13). A corrupted
+   /etc/nftables.conf is left behind, and it boots again with OVMF (UEFI): the
+   fallback ruleset is active, the journal says why, SSH from management works.
 
 The Install entry of the boot menu runs the same installer with the same
 command line but for the disk choice (`auto`); its figures are in
@@ -28,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from ctsys.storage.marker import RECORDINGS_DIR, new_marker, write_marker
-from image.qemu import VmSpec
+from image.qemu import VmSpec, one_time_password
 from image.vmdisk import install_to_disk
 from image.vmformats import FORMATS, VmImage, make_vm_images, verify
 from recorder.layout import segment_path
@@ -154,6 +158,34 @@ def check_appliance(vm: Vm) -> None:
     assert vm.check("findmnt -n -o TARGET /srv/ctdata/1").strip() == "/srv/ctdata/1"
 
 
+OWN_PASSWORD = "Gate-keeper-2026"
+CORRUPTED_RULESET = "table inet ctsys {\n  chain input {\n    this is not nftables\n"
+
+
+def check_the_one_time_password_is_refused_over_ssh(vm: Vm) -> None:
+    assert vm.log_path is not None
+    found = one_time_password(vm.log_path.read_text(errors="replace"))
+    assert found, "no one-time password on the installed system's console"
+    user, password = found
+    status, out = vm.ssh_password(user, password, "true")
+    assert status == 255 and "Permission denied" in out, out
+    assert "must first be changed at the console" in vm.check("journalctl -b -t ct-ssh-password-gate")
+    assert vm.ssh("true", timeout=120).returncode == 0  # keys still work
+    # the administrator sets their own at the console (passwd asks twice; chpasswd is the same change)
+    vm.check(f"echo '{user}:{OWN_PASSWORD}' | chpasswd")
+    status, out = vm.ssh_password(user, OWN_PASSWORD, "id -un")
+    assert status == 0 and out.splitlines()[-1] == user, out
+
+
+def check_the_fallback_ruleset_after_a_corrupted_one(vm: Vm) -> None:
+    ruleset = vm.check("nft list ruleset")
+    assert "table inet ctsys_fallback" in ruleset and "policy drop" in ruleset
+    assert "table inet ctsys {" not in ruleset
+    journal = vm.check("journalctl -b -u nftables.service --no-pager")
+    assert "/etc/nftables.conf did not load: the fallback ruleset" in journal, journal
+    assert vm.ssh("true", timeout=120).returncode == 0  # SSH from the management role
+
+
 def test_the_qcow2_boots_bios_then_uefi_adopts_the_data_disk_and_takes_the_seed(
         appliance_image: ApplianceImage, installed: Installed) -> None:
     qcow2 = installed.images["qcow2"].path
@@ -174,6 +206,8 @@ def test_the_qcow2_boots_bios_then_uefi_adopts_the_data_disk_and_takes_the_seed(
         frames = vm.check("/opt/ct-server/bin/python3 -c \"import av; c = av.open('/tmp/out.mkv'); "
                           "print(sum(1 for p in c.demux(video=0) if p.size))\"")
         assert int(frames.strip().splitlines()[-1]) >= 90  # 10 s at 10 fps
+        check_the_one_time_password_is_refused_over_ssh(vm)
+        vm.check(f"printf '{CORRUPTED_RULESET}' > /etc/nftables.conf")
         vm.poweroff()  # a clean shutdown before the next boot of the same disk
     spec = VmSpec(image=None, uefi=True, attach=(qcow2, installed.data), ssh_port=free_port())
     with Vm(spec, log_path=LOGS / "installed-uefi.serial.log", ssh_key=appliance_image.ssh_key) as vm:
@@ -182,3 +216,7 @@ def test_the_qcow2_boots_bios_then_uefi_adopts_the_data_disk_and_takes_the_seed(
         check_appliance(vm)
         assert vm.check("hostname").strip() == "seeded-srv"  # kept: the seed applied once
         wait_indexed(vm, name, timeout=60)
+        check_the_fallback_ruleset_after_a_corrupted_one(vm)
+        # the administrator's own password now: no one-time password shown any more
+        assert not vm.check("ls /etc/issue.d/ /var/lib/ct-server/").count("admin")
+        assert vm.ssh_password("admin", OWN_PASSWORD, "true")[0] == 0

@@ -12,6 +12,7 @@ from ctsys.apply.registry import all_modules, ordered
 from ctsys.config import document, edit
 from ctsys.errors import CommandError, CtsysError
 from ctsys.run import run
+from ctsys.services.apply_modules import sshd_context
 
 pytestmark = pytest.mark.unit
 
@@ -57,7 +58,7 @@ def test_second_apply_changes_nothing(tmp_path: Path) -> None:
 
 def test_only_modules_consuming_a_changed_section_are_rendered(tmp_path: Path) -> None:
     host = mod("host")
-    ssh = mod("ssh", sections=("services",), files=(SSHD,))
+    ssh = mod("ssh", sections=("services",), files=(SSHD,), context=sshd_context)
     engine = Engine(tmp_path, [host, ssh], live=False)
     doc = document.defaults()
     engine.apply(doc)
@@ -123,7 +124,7 @@ def _failing_check(staged: StagedFiles) -> None:
 
 def test_failed_check_keeps_previous_files_and_skips_dependents(tmp_path: Path, fake_run) -> None:  # type: ignore[no-untyped-def]
     host = mod("host", check=_failing_check)
-    after = mod("after", sections=("services",), files=(SSHD,), after=("host",))
+    after = mod("after", sections=("services",), files=(SSHD,), context=sshd_context, after=("host",))
     engine = Engine(tmp_path, [host, after], live=False)
     doc = document.defaults()
     engine.apply(doc)
@@ -140,7 +141,8 @@ def test_failed_check_keeps_previous_files_and_skips_dependents(tmp_path: Path, 
 
 def test_live_apply_reloads_services_in_order_and_restores_on_failure(tmp_path: Path, fake_run) -> None:  # type: ignore[no-untyped-def]
     host = mod("host", services=("a.service",))
-    ssh = mod("ssh", sections=("services", "system"), files=(SSHD,), services=("b.service",), after=("host",))
+    ssh = mod("ssh", sections=("services", "system"), files=(SSHD,), context=sshd_context,
+              services=("b.service",), after=("host",))
     engine = Engine(tmp_path, [host, ssh], live=True)
     doc = document.defaults()
     engine.apply(doc)

@@ -67,3 +67,32 @@ def test_service_restart_runs_systemctl_on_the_live_system(fake_run, tmp_path: P
     assert result.exit_code == 0, result.output
     assert fake_run.commands() == ["systemctl restart chrony.service"]
     assert "service.restart" in (tmp_path / "actions.jsonl").read_text()
+
+
+def test_ssh_password_login_goes_off_only_when_the_admin_has_a_key(ctsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sshd_config = tmp_path / "etc/ssh/sshd_config"
+    refused = ctsys("system", "ssh-password", "off")
+    assert refused.exit_code == 1 and "no SSH key" in refused.output
+    assert ConfigStore(tmp_path).load().services.ssh.password_authentication
+    added = ctsys("system", "admin-key", "add", KEY)
+    # no terminal here: a hint, not a question
+    assert added.exit_code == 0 and "ssh-password off" in added.output
+    assert ctsys("system", "ssh-password", "off").exit_code == 0
+    assert not ConfigStore(tmp_path).load().services.ssh.password_authentication
+    assert "PasswordAuthentication no\n" in sshd_config.read_text()
+    assert ctsys("system", "ssh-password", "on").exit_code == 0
+    assert "PasswordAuthentication yes\n" in sshd_config.read_text()
+
+
+def test_sshd_config_names_only_current_algorithms_and_the_admin(ctsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ctsys.services import sshd
+
+    assert ctsys("system", "hostname", "cam-srv-4").exit_code == 0
+    text = (tmp_path / "etc/ssh/sshd_config").read_text()
+    lines = dict(line.split(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    for keyword, value in sshd.policy().items():
+        assert lines[keyword] == value
+        assert not any(weak in value for weak in ("sha1", "cbc", "md5", "nistp256-sha", "ssh-rsa,"))
+    assert lines["AllowUsers"] == "admin" and lines["PermitRootLogin"] == "no"
+    assert [line for line in text.splitlines() if line.startswith("HostKey ")] == [
+        f"HostKey {key}" for key in sshd.HOST_KEYS]

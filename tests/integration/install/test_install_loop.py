@@ -19,6 +19,8 @@ from tests.tools import require, sh, sha256
 pytestmark = pytest.mark.integration
 CTSYS = str(Path(sys.executable).parent / "ctsys")
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHhQ0uAb0Hq5sOuB8xqYkX9b2yP3cG2cYtYb3VYQmZt0 tech@laptop"
+# openssl passwd -6 -salt ctinstall ct-install-test
+PASSWORD_HASH = "$6$ctinstall$E.H8tELN/NajeYfZ6L6TkemBmloBYhvHrNOZBqfEBeDo45/oXuggzbRgBLMV9hEp8W8kVMZ/YMk.LFRrDB/oA0"
 
 
 @pytest.fixture
@@ -68,6 +70,12 @@ def source(tmp_path: Path) -> Path:
     (root / "etc/ssh/ssh_host_ed25519_key").write_text("image key: must be replaced\n")
     (root / "usr/bin/tool").write_text("#!/bin/sh\necho tool\n")
     (root / "usr/bin/tool").chmod(0o755)
+    # the image's account files: the administrator without a password
+    (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/bash\nadmin:x:1000:1000::/home/admin:/bin/bash\n")
+    (root / "etc/shadow").write_text("root:*:20000:0:99999:7:::\nadmin:!:20000:0:99999:7:::\n")
+    (root / "etc/group").write_text("root:x:0:\nsudo:x:27:admin\nadmin:x:1000:\n")
+    (root / "etc/gshadow").write_text("root:*::\nsudo:*::admin\nadmin:!::\n")
+    (root / "etc/shadow").chmod(0o640)
     return root
 
 
@@ -80,7 +88,8 @@ def test_install_writes_the_target_and_leaves_the_data_disk_untouched(
 ) -> None:
     target = loop("system", "9G")
     answer = tmp_path / "answer.yaml"
-    answer.write_text(yaml.safe_dump({"hostname": "cam-srv-9", "admin_authorized_keys": [KEY]}))
+    answer.write_text(yaml.safe_dump({"hostname": "cam-srv-9", "admin_authorized_keys": [KEY],
+                                      "admin_password_hash": PASSWORD_HASH}))
     before = sha256(data_disk)
     result = install("--disk", target, "--source", str(source), "--answer", str(answer), "--yes",
                      "--no-bootloader", "--json")
@@ -104,6 +113,8 @@ def test_install_writes_the_target_and_leaves_the_data_disk_untouched(
         assert (mnt / "usr/bin/tool").stat().st_mode & 0o777 == 0o755
         assert (mnt / "etc/hostname").read_text() == "cam-srv-9\n"
         assert KEY in (mnt / "etc/ssh/authorized_keys/admin").read_text()
+        # the answer's password is the account's (nothing activates in an install's tree)
+        assert f"admin:{PASSWORD_HASH}:" in (mnt / "etc/shadow").read_text()
         assert json.loads((mnt / "etc/ct-server/installed.json").read_text())["source"] == str(source)
     finally:
         sh("umount", str(mnt))
