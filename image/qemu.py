@@ -220,7 +220,8 @@ def choose_accel(requested: str, image: Path | None, out: TextIO | None = None) 
 
 
 ONE_TIME_PASSWORD = re.compile(
-    r"one-time password for (?P<user>[a-z_][a-z0-9_-]*): (?P<password>[a-z0-9]{4}(?:-[a-z0-9]{4}){3})")
+    r"one-time password for (?P<user>[a-z_][a-z0-9_-]*): (?P<password>[a-z0-9]{4}(?:-[a-z0-9]{4}){3})",
+    re.IGNORECASE)
 
 
 def one_time_password(console: str) -> tuple[str, str] | None:

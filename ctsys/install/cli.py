@@ -90,9 +90,11 @@ def install(
             "Administrator password (empty: a one-time password is shown on the console at first boot)",
             allow_empty=True)
     if not (yes or unattended):
-        typed = click.prompt(f"Everything on {chosen.path} will be erased. Type its serial ({chosen.serial}) to go on")
-        if typed != (chosen.serial or ""):
-            raise CtsysError("the serial number does not match: nothing was written")
+        # the serial number, or the device's name for a disk that has none (a loop device, some VMs)
+        what, expected = ("serial", chosen.serial) if chosen.serial else ("name", chosen.path)
+        typed = click.prompt(f"Everything on {chosen.path} will be erased. Type its {what} ({expected}) to go on")
+        if typed.strip() != expected:
+            raise CtsysError(f"the {what} typed does not match {expected}: nothing was written")
     try:
         result = run_install(
             chosen, src, answers, lambda line: click.echo(line, err=as_json), bootloader=not no_bootloader

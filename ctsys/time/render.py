@@ -40,7 +40,8 @@ def allowed_subnets(doc: Appliance) -> list[str]:
 
 
 def chrony_context(doc: Appliance, paths: ChronyPaths | None = None) -> dict[str, Any]:
-    serving = doc.services.ntp.enabled and doc.time.serve.enabled
+    # no client allowed (no camera interface yet): no server at all, not one that refuses everyone
+    serving = doc.services.ntp.enabled and doc.time.serve.enabled and bool(allowed_subnets(doc))
     ifaces = [i.name for i in serve_interfaces(doc)] if serving else []
     return {
         "time": doc.time,

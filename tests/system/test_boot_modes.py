@@ -1,10 +1,12 @@
 """The Diagnostics boot entry replaces the console login by the status and
-tools menu, and the tools it lists are there."""
+tools menu (with this boot's one-time administrator password), and the tools
+it lists are there."""
 
 from __future__ import annotations
 
 import pytest
 
+from image.qemu import one_time_password
 from tests.system.conftest import ApplianceImage
 from tests.system.harness import Vm
 
@@ -22,6 +24,10 @@ def test_diagnostics_entry_shows_the_menu_with_every_tool(
     vm.expect(r"CT-Server diagnostics \(", timeout=1800)
     vm.expect(r"choice> ", timeout=120)
     assert vm.child is not None
+    # no known password: the menu's status shows the one-time password of this boot
+    status = str(vm.child.before or "")
+    found = one_time_password(status)
+    assert found is not None and found[0] == "admin", status
     vm.child.sendline("4")
     listing = vm.expect(r"tools available in this mode:(?:\s+\S+(?: \(missing\))?)+\s+choice> ",
                         timeout=120)

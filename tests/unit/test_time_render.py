@@ -28,10 +28,18 @@ def with_network(doc: document.Appliance, interfaces: list[dict[str, object]]) -
 
 
 def test_default_document_follows_the_pool_and_serves_no_one() -> None:
+    # serving is on, but no interface has the cameras role yet: no server at all
     conf = lines(render_chrony_conf(document.defaults()))
     assert "pool pool.ntp.org iburst" in conf
     assert "makestep 1 3" in conf and "manual" in conf
     assert not [x for x in conf if x.startswith(("allow", "local", "binddevice"))]
+
+
+def test_a_camera_interface_is_served_by_default() -> None:
+    doc = with_network(document.defaults(), [{"name": "eth1", "role": "cameras", "addresses": ["10.40.0.1/24"]}])
+    conf = lines(render_chrony_conf(doc))
+    assert "allow 10.40.0.0/24" in conf and "binddevice eth1" in conf
+    assert "local stratum 10 orphan" in conf
 
 
 def test_scheduled_mode_keeps_sources_offline_and_renders_a_timer_per_time() -> None:

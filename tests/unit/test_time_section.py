@@ -19,11 +19,11 @@ def problems(data: dict[str, object]) -> list[tuple[str, str]]:
     return info.value.problems
 
 
-def test_defaults_follow_a_pool_continuously_and_serve_nobody() -> None:
+def test_defaults_follow_a_pool_continuously_and_serve_the_camera_networks() -> None:
     t = document.defaults().time
     assert [s.host for s in t.servers] == ["pool.ntp.org"] and t.servers[0].pool
     assert t.sync.mode == "continuous"
-    assert not t.serve.enabled and t.serve.roles == ["cameras"]
+    assert t.serve.enabled and t.serve.roles == ["cameras"] and t.serve.allow == []
 
 
 @pytest.mark.parametrize("name", ["time-camera-server.yaml", "time-isolated.yaml"])

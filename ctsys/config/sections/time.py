@@ -74,7 +74,8 @@ class SyncSchedule(Section):
 class NtpServe(Section):
     """The NTP server offered to cameras, which stamp their video with their own clocks."""
 
-    enabled: bool = Field(False, description="Serve time to the allowed clients.")
+    enabled: bool = Field(True, description="Serve time to the allowed clients (by default the networks of "
+                          "the interfaces with the cameras role; none: no server socket).")
     allow: list[IPNetwork] = Field(default_factory=list, description="Client subnets allowed to query.")
     roles: list[str] = Field(
         default_factory=lambda: ["cameras"],

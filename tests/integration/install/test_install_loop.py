@@ -6,6 +6,7 @@ byte-identical."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -159,3 +160,59 @@ def test_answers_the_document_refuses_stop_before_the_disk_is_touched(
     assert result.returncode == 1
     assert "network.interfaces[0].mtu" in result.stderr, result.stderr
     assert subprocess.run(["blkid", "-p", target], capture_output=True, text=True).stdout == ""
+
+
+def test_the_installer_asks_for_the_administrators_password(
+    loop: Callable[[str, str], str], source: Path, tmp_path: Path
+) -> None:
+    """At a terminal: asked twice, hidden; the installed account has it (as a hash only)."""
+    import pexpect
+
+    target = loop("system", "9G")
+    # a stand-in systemctl: whatever the installer's end does, this machine does not reboot
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "systemctl").write_text("#!/bin/sh\necho \"systemctl $*\" >&2\n")
+    (bin_dir / "systemctl").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    child = pexpect.spawn(CTSYS, ["install", "--disk", target, "--source", str(source), "--no-bootloader",
+                                  "--json"], env=env, encoding="utf-8", timeout=300)
+    try:
+        child.expect("Administrator password")
+        child.sendline("short")
+        child.expect("Repeat for confirmation")
+        child.sendline("short")
+        child.expect(pexpect.EOF)
+        assert "at least 8 characters" in (child.before or "")
+    finally:
+        child.close()
+    assert child.exitstatus == 1
+    assert subprocess.run(["blkid", "-p", target], capture_output=True, text=True).stdout == ""
+
+    password = "Own secret 2026"
+    child = pexpect.spawn(CTSYS, ["install", "--disk", target, "--source", str(source), "--no-bootloader",
+                                  "--json"], env=env, encoding="utf-8", timeout=300)
+    try:
+        child.expect("Administrator password")
+        child.sendline(password)
+        child.expect("Repeat for confirmation")
+        child.sendline(password)
+        child.expect(r"Type its name \(/dev/loop\d+\)")  # a loop device has no serial number
+        child.sendline(target)
+        child.expect(pexpect.EOF)
+        transcript = child.before or ""
+    finally:
+        child.close()
+    assert child.exitstatus == 0, transcript
+    assert password not in transcript  # never echoed
+    mnt = tmp_path / "check"
+    mnt.mkdir()
+    sh("mount", "-o", "ro", f"{target}p3", str(mnt))
+    try:
+        entry = next(line for line in (mnt / "etc/shadow").read_text().splitlines() if line.startswith("admin:"))
+        stored = entry.split(":")[1]
+        salt = stored.split("$")[2]
+        assert sh("openssl", "passwd", "-6", "-salt", salt, password).strip() == stored
+        assert password not in (mnt / "etc/ctsys/appliance.yaml").read_text()
+    finally:
+        sh("umount", str(mnt))
