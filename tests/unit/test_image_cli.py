@@ -61,3 +61,18 @@ def test_settings_lists_the_table_as_json() -> None:
     result = CliRunner().invoke(main, ["settings"])
     names = [s["name"] for s in json.loads(result.output)]
     assert names == [s.name for s in SETTINGS]
+
+
+def test_the_one_time_password_is_read_from_the_console() -> None:
+    from image.qemu import one_time_password
+
+    console = (
+        "[  OK  ] Started ssh.service\r\n"
+        "CT-Server: one-time password for admin: 4mdz-ekww-2qtd-ft7y\r\n"
+        "ct-server login: \r\n"
+        # a later boot of the same log (the last one counts)
+        "One-time password for operator: abcd-efgh-jkmn-pqrs\r\n"
+    )
+    assert one_time_password(console) == ("operator", "abcd-efgh-jkmn-pqrs")
+    assert one_time_password(console.split("ct-server login")[0]) == ("admin", "4mdz-ekww-2qtd-ft7y")
+    assert one_time_password("password for admin: ct-server\n") is None
