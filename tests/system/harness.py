@@ -188,6 +188,17 @@ class Vm:
             raise VmError(f"`{command}` exited {rc} in the guest:\n{out}")
         return out
 
+    def poll(self, command: str, pattern: str, timeout: float, every: float = 3) -> str:
+        """Run `command` in the guest until its output matches `pattern` (bounded); that output."""
+        deadline = time.monotonic() + timeout
+        out = ""
+        while time.monotonic() < deadline:
+            _, out = self.run(command, timeout=120)
+            if re.search(pattern, out):
+                return out
+            time.sleep(every)
+        raise VmError(f"`{command}` never matched {pattern!r} in {timeout:.0f} s; last output:\n{out}")
+
     # -- SSH ----------------------------------------------------------------
     def ssh(self, command: str, timeout: float = 60,
             check: bool = False) -> subprocess.CompletedProcess[str]:

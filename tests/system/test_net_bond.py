@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import time
 
 import pytest
 
-from tests.system.harness import Vm, VmError
+from tests.system.harness import Vm
 
 pytestmark = [pytest.mark.system]
 
@@ -26,17 +25,6 @@ NETWORK = ("{interfaces: [{name: eth0, role: management, dhcp4: true},"
            " {name: bond0.42, role: cameras, addresses: [10.98.0.1/24], vlan: {id: 42, link: bond0}}],"
            " rollback_seconds: 30}")
 
-
-def poll(vm: Vm, command: str, pattern: str, timeout: float) -> str:
-    """Run `command` in the guest until its output matches `pattern` (bounded)."""
-    deadline = time.monotonic() + timeout
-    out = ""
-    while time.monotonic() < deadline:
-        _, out = vm.run(command, timeout=60)
-        if re.search(pattern, out):
-            return out
-        time.sleep(2)
-    raise VmError(f"`{command}` never matched {pattern!r}; last output:\n{out}")
 
 
 def reach(vm: Vm, address: str) -> None:
@@ -68,22 +56,22 @@ def check_bonds_vlans_and_rollback(vm: Vm) -> None:
     vm.check("ctsys net confirm")
 
     # active-backup: eth1 is active; cutting its link moves traffic to eth2.
-    poll(vm, "cat /proc/net/bonding/bond0", r"Currently Active Slave: eth1", 60)
+    vm.poll("cat /proc/net/bonding/bond0", r"Currently Active Slave: eth1", 60)
     reach(vm, "10.99.0.2")
     reach(vm, "10.98.0.2")  # through the VLAN on the bond
     vm.monitor("set_link m1 off")
-    poll(vm, "cat /proc/net/bonding/bond0", r"Currently Active Slave: eth2", 30)
+    vm.poll("cat /proc/net/bonding/bond0", r"Currently Active Slave: eth2", 30)
     reach(vm, "10.99.0.2")
     vm.monitor("set_link m1 on")
-    poll(vm, "cat /proc/net/bonding/bond0", r"Slave Interface: eth1\nMII Status: up", 30)
+    vm.poll("cat /proc/net/bonding/bond0", r"Slave Interface: eth1\nMII Status: up", 30)
 
     # 802.3ad with fast LACP: the bond is recreated in the new mode, the VLAN comes back on it.
     vm.check("ctsys net bond bond0 --member eth1 --member eth2 --mode 802.3ad --lacp-rate fast "
              "--hash-policy layer3+4 --role corporate", timeout=600)
     vm.check("ctsys net confirm")
-    bonding = poll(vm, "cat /proc/net/bonding/bond0", r"IEEE 802\.3ad Dynamic link aggregation", 60)
+    bonding = vm.poll("cat /proc/net/bonding/bond0", r"IEEE 802\.3ad Dynamic link aggregation", 60)
     assert "LACP rate: fast" in bonding and "Transmit Hash Policy: layer3+4" in bonding
-    poll(vm, "ip -o addr show dev bond0.42", r"10\.98\.0\.1/24", 60)
+    vm.poll("ip -o addr show dev bond0.42", r"10\.98\.0\.1/24", 60)
     assert "802.1Q id 42" in vm.check("ip -d link show bond0.42")
     # No traffic check here: the hub peer speaks no LACP, so the aggregator has no carrier.
 
@@ -93,10 +81,10 @@ def check_bonds_vlans_and_rollback(vm: Vm) -> None:
     assert "10.97.0.1/24" in vm.check("ip -o addr show dev bond0")
     assert json.loads(vm.check("ctsys net status --json"))["pending"] is True
     assert vm.check("systemctl is-active ctsys-net-rollback.timer").strip() == "active"
-    poll(vm, "ip -o addr show dev bond0", r"10\.99\.0\.1/24", 120)
+    vm.poll("ip -o addr show dev bond0", r"10\.99\.0\.1/24", 120)
     delay = time.monotonic() - applied
     print(f"rollback restored bond0 {delay:.0f} s after the unconfirmed apply (window 30 s)")
     assert 25 <= delay <= 120
     # the revert re-applies the modules (netplan under TCG): pending ends when it is done
-    poll(vm, "ctsys net status --json", r'"pending": false', 180)
+    vm.poll("ctsys net status --json", r'"pending": false', 180)
     assert "10.99.0.1/24" in vm.check("ctsys config get network.interfaces[1].addresses")

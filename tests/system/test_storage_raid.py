@@ -22,17 +22,6 @@ from tests.system.shapes import virtio_disk
 pytestmark = [pytest.mark.system, pytest.mark.timeout(3600)]
 
 
-def poll(vm: Vm, command: str, pattern: str, timeout: float) -> str:
-    deadline = time.monotonic() + timeout
-    out = ""
-    while time.monotonic() < deadline:
-        _, out = vm.run(command, timeout=120)
-        if re.search(pattern, out):
-            return out
-        time.sleep(3)
-    raise VmError(f"`{command}` never matched {pattern!r}; last output:\n{out}")
-
-
 def json_out(vm: Vm, command: str, timeout: float = 180) -> object:
     out = vm.check(command, timeout=timeout)
     return json.loads(out[out.index("[") if out.lstrip().startswith("[") else out.index("{") :])
@@ -81,15 +70,15 @@ def test_raid1_fail_replace_resync_and_boot_degraded(shared_machine: SharedMachi
 
     # the create restarted the hotplug monitor: pull RB once it listens again (its line
     # in this invocation's journal), or the removal could fall before it starts
-    poll(vm, "journalctl _SYSTEMD_INVOCATION_ID=$(systemctl show -P InvocationID ctsys-storage-hotplug) "
-             "-o cat --no-pager", r"watching block devices", 180)
+    vm.poll("journalctl _SYSTEMD_INVOCATION_ID=$(systemctl show -P InvocationID ctsys-storage-hotplug) "
+            "-o cat --no-pager", r"watching block devices", 180)
     # pull member RB out of the running machine: the array degrades and an alert is raised
     vm.monitor("device_del rb")
     vm.run("dd if=/dev/urandom of=/srv/ctdata/1/recordings/io.bin bs=1M count=4 conv=fsync", timeout=120)
-    poll(vm, "ctsys raid status --json", r'"state": "degraded"', 120)
-    poll(vm, "journalctl -t ctsys-alert -o cat --no-pager", r"raid raised: md0: (Fail|DegradedArray)", 180)
+    vm.poll("ctsys raid status --json", r'"state": "degraded"', 120)
+    vm.poll("journalctl -t ctsys-alert -o cat --no-pager", r"raid raised: md0: (Fail|DegradedArray)", 180)
     # the hotplug monitor recorded the removal in the journal
-    poll(vm, "journalctl -u ctsys-storage-hotplug -o cat --no-pager", r"disk removed: /dev/vd\w+ \(serial RB\)", 60)
+    vm.poll("journalctl -u ctsys-storage-hotplug -o cat --no-pager", r"disk removed: /dev/vd\w+ \(serial RB\)", 60)
 
     # replace the missing member by RC and watch the rebuild reach clean
     out = vm.check("ctsys raid replace md0 failed RC --wait", timeout=900)
@@ -114,7 +103,7 @@ def test_raid1_fail_replace_resync_and_boot_degraded(shared_machine: SharedMachi
     # and the reinstalled (live, empty) system adopts its data volume by the marker
     vm = boot_vm(memory_mib=1536, extra_args=virtio_disk("ra", a))
     vm.check("dmesg -n 1")
-    out = poll(vm, "cat /proc/mdstat", r"md\d+ : active", 180)
+    out = vm.poll("cat /proc/mdstat", r"md\d+ : active", 180)
     assert re.search(r"\[2/1\]", out), out
     states = raid_state(vm)
     (array,) = states.values()
