@@ -142,7 +142,8 @@ def test_cert_generate_and_show_call_openssl(tmp_path: Path, fake_run: Any) -> N
     result = invoke(tmp_path, "cert", "generate", "--name", "10.0.0.2", "--json")
     assert result.exit_code == 0, result.output
     req = next(c for c in fake_run.calls if c[:2] == ["openssl", "req"])
-    assert "subjectAltName=DNS:ct-server,IP:10.0.0.2" in req
+    # the document's names (host name, localhost) and the extra one
+    assert "subjectAltName=DNS:ct-server,DNS:localhost,IP:127.0.0.1,IP:::1,IP:10.0.0.2" in req
     info = json.loads(result.output)
     assert info["self_signed"] is True and info["names"] == ["DNS:ct-server", "IP:10.0.0.2"]
 
