@@ -65,19 +65,13 @@ def subject_alt_names(names: list[str]) -> str:
     return ",".join(dict.fromkeys(sans))
 
 
-def request_argv(cert: Path, key: Path, common_name: str, days: int, names: list[str]) -> list[str]:
+def request_argv(cert: Path | str, key: Path | str, common_name: str, days: int, names: list[str]) -> list[str]:
     """`openssl req` for a self-signed certificate (EC P-256: fast to make, accepted everywhere)."""
     return [
         "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", str(days),
         "-subj", f"/CN={common_name}", "-addext", "subjectAltName=" + subject_alt_names([common_name, *names]),
     ]
-
-
-def throwaway(cert: Path, key: Path) -> None:
-    """A certificate that only lets a checker (`nginx -t`) load a configuration."""
-    cert.parent.mkdir(parents=True, exist_ok=True)
-    run(request_argv(cert, key, "check.invalid", 1, []))
 
 
 def self_signed(cert: Path, key: Path, common_name: str, days: int = SELF_SIGNED_DAYS,

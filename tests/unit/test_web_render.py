@@ -148,6 +148,28 @@ def test_check_includes_the_installed_relays(tmp_path: Path, fake_run: Any) -> N
     assert commands[-1].startswith("nginx -t -q -e ") and commands[-1].endswith(f"-c {staged.root}/run/nginx.conf")
 
 
+def test_check_in_an_image_tree_uses_the_tree_s_nginx_and_openssl(tmp_path: Path, fake_run: Any) -> None:
+    """The image build host has neither: both run in the rootfs by chroot."""
+    from ctsys.apply.checkers import CheckSystem
+    from ctsys.net.apply_modules import check_nginx
+
+    tree = tmp_path / "rootfs"
+    for tool in ("usr/sbin/nginx", "usr/bin/openssl"):
+        (tree / tool).parent.mkdir(parents=True, exist_ok=True)
+        (tree / tool).write_text("#!/bin/sh\n")
+    (tree / "tmp").mkdir()
+    rendered = files(document.defaults())
+    staged = StagedFiles(tree / "tmp/ctsys-check-web-x", rendered, CheckSystem(tree, as_root=True))
+    staged.path(site.SITE_FILE).parent.mkdir(parents=True)
+    staged.path(site.SITE_FILE).write_text(rendered[site.SITE_FILE] or "")
+    check_nginx(staged)
+    openssl, nginx = fake_run.commands()[-2:]
+    assert openssl.startswith(f"chroot {tree} /usr/bin/openssl req -x509 ")
+    assert f"-keyout /tmp/ctsys-check-web-x{relay.KEY_FILE}" in openssl
+    assert nginx.startswith(f"chroot {tree} /usr/sbin/nginx -t ")
+    assert nginx.endswith("-c /tmp/ctsys-check-web-x/run/nginx.conf")
+
+
 def test_check_is_skipped_when_no_nginx_file_remains(tmp_path: Path, fake_run: Any) -> None:
     from ctsys.apply.checkers import CheckSystem
     from ctsys.net.apply_modules import check_nginx
