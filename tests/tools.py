@@ -46,3 +46,22 @@ def sha256(path: str | Path) -> str:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def match_golden(out: Path, target: str, text: str | None) -> None:
+    """A rendered file against its golden copy under `out` (None: it must not be rendered).
+
+    UPDATE_GOLDEN=1 rewrites the golden files (and removes those no longer rendered).
+    """
+    golden = out / target.lstrip("/")
+    update = bool(os.environ.get("UPDATE_GOLDEN"))
+    if text is None:
+        assert not golden.exists() or update, f"{target} should not be rendered"
+        if golden.exists():
+            golden.unlink()
+        return
+    if update:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text)
+    assert golden.exists(), f"no golden file for {target}: run with UPDATE_GOLDEN=1"
+    assert text == golden.read_text(), f"{target} differs from {golden}"

@@ -28,9 +28,11 @@ def _human(info: object) -> str:
 def cert() -> None:
     """The appliance's TLS certificate (/etc/ctsys/tls/appliance.crt).
 
-    The web server and the camera admin proxy (`ctsys net proxy`) present it.
-    Generate a self-signed one, or import one issued by your certificate
-    authority; the private key never leaves the appliance.
+    The web server (HTTPS on services.web.https_port) and the camera admin
+    proxy (`ctsys net proxy`) present it. Each appliance makes its own
+    self-signed one at first boot (ctsys-cert.service, when the file is
+    missing); generate a new one, or import one issued by your certificate
+    authority. The private key never leaves the appliance.
     """
 
 
@@ -57,16 +59,40 @@ def show_cmd(obj: Obj, as_json: bool) -> None:
 def generate_cmd(obj: Obj, names: tuple[str, ...], days: int, common_name: str | None, as_json: bool) -> None:
     """Create a new self-signed certificate (EC P-256), replacing the current one.
 
-    Run `ctsys apply --only relay --force` afterwards so nginx presents it.
+    Its names are those ctsys-cert.service uses at first boot: the host name,
+    host.domain, the static addresses of the interfaces, localhost, 127.0.0.1
+    and ::1, plus each --name. On the running system nginx is reloaded so the
+    web server and the camera proxy present it.
     """
     from ctsys import journal
     from ctsys.cert import tls
     from ctsys.config.store import ConfigStore
 
-    cn = common_name or ConfigStore(obj.root).load().system.hostname
-    info = tls.generate(Path(obj.root), cn, days, list(names))
+    doc = ConfigStore(obj.root).load()
+    cn = common_name or doc.system.hostname
+    info = tls.generate(Path(obj.root), cn, days, [*tls.appliance_names(doc), *names])
     journal.record(obj.root, "cert.generate", "ok", {"subject": info.subject})
+    _reload_nginx(obj)
     emit(info, as_json, _human)
+
+
+def _reload_nginx(obj: Obj) -> None:
+    """The running system's nginx presents the new certificate (if it runs)."""
+    if obj.live:
+        from ctsys.run import run
+
+        run(["systemctl", "try-reload-or-restart", "nginx.service"], timeout=60, check=False)
+
+
+def _human_import(result: object) -> str:
+    from ctsys.cert.tls import ImportResult
+
+    assert isinstance(result, ImportResult)
+    lines = [_human(result.info), f"chain        {' <- '.join(result.chain)}"]
+    if result.reordered:
+        lines.append("note         the file's certificates were put in order: the key's certificate first, "
+                     "then each issuer")
+    return "\n".join(lines)
 
 
 @cert.command("import")
@@ -75,13 +101,35 @@ def generate_cmd(obj: Obj, names: tuple[str, ...], days: int, common_name: str |
 @json_option
 @click.pass_obj
 def import_cmd(obj: Obj, certificate: Path, key: Path, as_json: bool) -> None:
-    """Install CERTIFICATE (PEM, with its chain) and its private KEY (PEM).
+    """Install CERTIFICATE (PEM, with its chain) and its private KEY (PEM, unencrypted).
 
-    The key must match the certificate; nothing is changed otherwise.
+    Refused, with the file and the reason, and nothing changed: a KEY that is
+    not the key of a certificate in CERTIFICATE, an expired certificate, a
+    certificate of the file that is not in the chain, or a link of the chain
+    not signed by the next one. The chain is written in order (the key's
+    certificate first, then each issuer) whatever order the file had.
+    Accepted with a warning (stderr, and "warnings" in --json): a certificate
+    that expires within 30 days, or whose names do not include the host name
+    (or host.domain). On the running system nginx is reloaded.
+
+    JSON keys: those of `ctsys cert show`, plus chain (subjects, leaf first),
+    reordered, warnings.
     """
+    from dataclasses import asdict
+
     from ctsys import journal
     from ctsys.cert import tls
+    from ctsys.config.store import ConfigStore
 
-    info = tls.import_pair(Path(obj.root), certificate, key)
-    journal.record(obj.root, "cert.import", "ok", {"subject": info.subject})
-    emit(info, as_json, _human)
+    system = ConfigStore(obj.root).load().system
+    result = tls.import_pair(Path(obj.root), certificate, key, system.hostname, system.domain)
+    journal.record(obj.root, "cert.import", "ok", {"subject": result.info.subject,
+                                                  "warnings": "; ".join(result.warnings)})
+    _reload_nginx(obj)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        emit({**asdict(result.info), "chain": result.chain, "reordered": result.reordered,
+              "warnings": result.warnings}, True, str)
+    else:
+        emit(result, False, _human_import)

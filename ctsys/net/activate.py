@@ -110,15 +110,28 @@ def activate_relay(root: Path, doc: Appliance, host: NetHost) -> None:
             run(["systemctl", "reload-or-restart", "nginx.service"], timeout=60)
         else:
             # Only to drop removed relays; an appliance without nginx has nothing to drop.
+            # Never disabled here: the web server may need it (the services module decides).
             run(["systemctl", "try-reload-or-restart", "nginx.service"], timeout=60, check=False)
         return
+    nginx_in_namespace(root, doc, host, start=doc.network.uses_relay())
+
+
+def nginx_in_namespace(root: Path, doc: Appliance, host: NetHost, start: bool) -> None:
+    """nginx of a namespace (tests, labs): every file ctsys rendered under `root`, one process.
+
+    A running one reloads; otherwise it is started when `start`, with a self-signed
+    certificate made first if there is none (what ctsys-cert.service does on the appliance).
+    """
+    from ctsys.cert import tls
+
     run_dir = nginx_run_dir(root)
     conf = relay.wrapper_config(root, run_dir)
     pid = run_dir / "nginx.pid"
     running = pid.exists() and Path(f"/proc/{pid.read_text().strip()}").exists()
     if running:
         run(host.argv("nginx", "-e", str(run_dir / "error.log"), "-c", str(conf), "-s", "reload"))
-    elif doc.network.uses_relay():
+    elif start:
+        tls.ensure(root, doc)
         run(host.argv("nginx", "-e", str(run_dir / "error.log"), "-c", str(conf)))
 
 

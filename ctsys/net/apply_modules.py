@@ -7,6 +7,7 @@ net-guard (arm the timed rollback) -> network (netplan, sysctl) -> firewall (nft
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,14 +73,28 @@ def check_nftables(staged: StagedFiles) -> None:
 
 
 def check_nginx(staged: StagedFiles) -> None:
-    """`nginx -t` on the staged files, with a throw-away certificate in place of the real one."""
-    if all(content is None for content in staged.files.values()):
-        return
-    nginx = staged.tool("nginx", "nginx libnginx-mod-stream", "check the relay configuration")
-    from ctsys.cert.tls import self_signed
+    """`nginx -t` on every nginx file ctsys renders, as they will be once this module is written.
 
-    tls = staged.path(relay.CERT_FILE)
-    self_signed(tls, staged.path(relay.KEY_FILE), "check.invalid", days=1)
+    One nginx serves the relays and the web site: the staged files of this module (relay or
+    web) are checked together with the other module's files installed in the target tree, so
+    that neither can break the other. A throw-away certificate stands in for the real one.
+    """
+    tree = staged.system.tree
+    for target in relay.NGINX_FILES:
+        installed = tree / target.lstrip("/")
+        if target not in staged.files and installed.is_file():
+            staged.path(target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(installed, staged.path(target))
+    if not any(staged.path(target).is_file() for target in relay.NGINX_FILES):
+        return
+    nginx = staged.tool("nginx", "nginx libnginx-mod-stream", "check the nginx configuration")
+    from ctsys.cert.tls import request_argv
+
+    # The target system's openssl too: the image build host needs none.
+    openssl = staged.tool("openssl", "openssl", "make a throw-away certificate for the nginx check")
+    cert, key = staged.path(relay.CERT_FILE), staged.path(relay.KEY_FILE)
+    cert.parent.mkdir(parents=True, exist_ok=True)
+    openssl.run(*request_argv(openssl.path(cert), openssl.path(key), "check.invalid", 1, [])[1:])
     run_dir = staged.root / "run"
     conf = relay.wrapper_config(staged.root, run_dir, seen=nginx.path)
     nginx.run("-t", "-q", "-e", nginx.path(run_dir / "error.log"), "-c", nginx.path(conf))

@@ -20,7 +20,10 @@ FORCE_ENV = "CTSYS_NET_FORCE"
 
 
 def port_conflicts(doc: Appliance) -> list[tuple[str, str]]:
-    """Forwards and proxies may not listen on a port of an appliance service."""
+    """Forwards and proxies may not listen on a port of an appliance service.
+
+    They need no web server: nginx runs for them even with services.web.enabled false.
+    """
     taken = {port: where for where, port in doc.services.ports().items()}
     problems = []
     entries: list[tuple[str, int, int, str]] = [
@@ -31,10 +34,6 @@ def port_conflicts(doc: Appliance) -> list[tuple[str, str]]:
         # SNMP is the only UDP service; the others are TCP.
         if where and (proto == "udp") == where.startswith("snmp."):
             problems.append((f"network.{kind}[{i}].port", f"port {port} is used by services.{where}"))
-    if entries and not doc.services.web.enabled:
-        kind, i = entries[0][0], entries[0][1]
-        problems.append((f"network.{kind}[{i}]", "forwards and proxies run in nginx, which services.web.enabled: "
-                         "false stops; enable it with `ctsys service enable web`"))
     return problems
 
 

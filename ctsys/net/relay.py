@@ -1,9 +1,10 @@
 """Port forwards (nginx stream) and the camera admin proxy (nginx https), no routing involved.
 
 The files are rendered with the appliance paths (/etc/...). `wrapper_config`
-builds a stand-alone nginx.conf that includes them from another root, which is
-how the staged files are checked (`nginx -t`) and how integration tests run
-nginx inside a network namespace.
+builds a stand-alone nginx.conf that includes them, and the web server's site
+(the `web` module, ctsys/web), from another root: that is how the staged files
+are checked (`nginx -t`) and how integration tests run nginx inside a network
+namespace. One nginx serves all of them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ HTPASSWD_FILE = "/etc/nginx/ctsys-proxy.htpasswd"
 STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
 CERT_FILE = "/etc/ctsys/tls/appliance.crt"
 KEY_FILE = "/etc/ctsys/tls/appliance.key"
+# The appliance's own HTTPS server (rendered by the `web` module); in the http block like the proxy.
+WEB_FILE = "/etc/nginx/conf.d/ctsys-web.conf"
+HTTP_FILES = (PROXY_FILE, WEB_FILE)
+# Every nginx configuration file ctsys renders: a check includes them all.
+NGINX_FILES = (STREAM_FILE, *HTTP_FILES)
 
 
 def upstream(address: str, port: int) -> str:
@@ -96,10 +102,12 @@ def wrapper_config(files_root: Path, run_dir: Path, cert_root: Path | None = Non
         f"uwsgi_temp_path {run_seen}/uwsgi;",
         f"scgi_temp_path {run_seen}/scgi;",
     ]
-    proxy = files_root / PROXY_FILE.lstrip("/")
-    if proxy.exists():
-        copy = run_dir / "proxy.conf"
-        text = proxy.read_text().replace(f" {CERT_FILE}", f" {cert_seen}{CERT_FILE}")
+    for target in HTTP_FILES:
+        source = files_root / target.lstrip("/")
+        if not source.exists():
+            continue
+        copy = run_dir / Path(target).name
+        text = source.read_text().replace(f" {CERT_FILE}", f" {cert_seen}{CERT_FILE}")
         text = text.replace(f" {KEY_FILE}", f" {cert_seen}{KEY_FILE}")
         copy.write_text(rooted(text, Path(files_seen)))
         http.append(f"include {seen(copy)};")

@@ -15,8 +15,18 @@ from ctsys.run import run
 log = logging.getLogger("ctsys.services")
 
 
+def wanted(doc: Appliance) -> dict[str, bool]:
+    """unit -> whether it runs. nginx (the `web` service) also serves the relays of the
+    network area (forwards, camera proxy): it runs when either needs it."""
+    from ctsys.web.site import nginx_wanted
+
+    out = {unit: getattr(doc.services, name).enabled for name, unit in ServicesSection.UNITS.items()}
+    out[ServicesSection.UNITS["web"]] = nginx_wanted(doc)
+    return out
+
+
 def _units(doc: Appliance) -> dict[str, Any]:
-    return {"units": ServicesSection.UNITS}
+    return {"wanted": wanted(doc)}
 
 
 def sshd_context(doc: Appliance) -> dict[str, Any]:
@@ -31,10 +41,9 @@ def unit_exists(unit: str) -> bool:
 
 def activate_services(ctx: ApplyContext) -> None:
     """Enable and start, or stop and disable, each appliance service that is installed."""
-    for name, unit in ServicesSection.UNITS.items():
+    for unit, enabled in wanted(ctx.doc).items():
         if not unit_exists(unit):
             continue
-        enabled = getattr(ctx.doc.services, name).enabled
         run(["systemctl", "enable" if enabled else "disable", "--now", unit], timeout=120)
 
 
@@ -52,12 +61,14 @@ def check_sshd(staged: StagedFiles) -> None:
 MODULES = [
     Module(
         name="services",
-        sections=("services",),
+        # network: nginx also runs for the relays (forwards, camera proxy)
+        sections=("services", "network"),
         description="systemd presets for the appliance services; enable/disable them",
         files=(FileSpec("/etc/systemd/system-preset/10-ctsys.preset", "etc/systemd/system-preset/10-ctsys.preset.j2"),),
         context=_units,
         activate=activate_services,
-        after=("ssh",),
+        # After `web`: nginx is started once its site and certificate unit are in place.
+        after=("ssh", "web"),
     ),
     Module(
         name="ssh",

@@ -13,7 +13,14 @@ NAMES = click.Choice(sorted(ServicesSection.UNITS))
 
 @click.group()
 def service() -> None:
-    """The appliance services (ssh, web, recorder, snmp, ntp, smart, gui): list, enable, disable, restart."""
+    """The appliance services (ssh, web, recorder, snmp, ntp, smart, gui): list, enable, disable, restart.
+
+    `web` is nginx's HTTPS server (services.web.https_port, 443; plain HTTP on
+    http_port, 80, only redirects to it) with the appliance certificate
+    (`ctsys cert`). nginx also carries the port forwards and camera proxies of
+    `ctsys net`: disabling web removes the site, and nginx keeps running while
+    the network has relays.
+    """
 
 
 @service.command("list")

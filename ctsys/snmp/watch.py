@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ctsys.alerts import raise_alert
 from ctsys.config.document import Appliance
-from ctsys.config.sections.services import ServicesSection
 from ctsys.fsutil import write_atomic
 
 STATE_FILE = "var/lib/ctsys/snmp-watch.json"
@@ -30,10 +29,12 @@ class Snapshot:
 
 def current(doc: Appliance) -> Snapshot:
     """Live states: systemd for the enabled services, the recorder's API for the cameras."""
+    from ctsys.services.apply_modules import wanted
     from ctsys.snmp import sources
     from ctsys.status import service_states
 
-    units = tuple(unit for name, unit in ServicesSection.UNITS.items() if getattr(doc.services, name).enabled)
+    # nginx is watched while the web server or the relays need it
+    units = tuple(unit for unit, on in wanted(doc).items() if on)
     try:
         cameras, _ = sources.recorder(doc.services.recorder.api_port)
     except Exception:  # recorder down: its service alert says it; cameras are not judged

@@ -1,6 +1,7 @@
 """Stage 4: remove what must not ship or must differ per appliance: apt lists
 and caches, logs, the machine id (systemd makes one on first boot), SSH host
-keys (ct-ssh-host-keys.service generates them on first boot), build leftovers."""
+keys (ct-ssh-host-keys.service generates them on first boot), the appliance TLS
+certificate and key (ctsys-cert.service makes them before nginx starts), build leftovers."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ REMOVE = (
     "var/lib/systemd/random-seed",
     "var/lib/dbus/machine-id",
     "etc/ssh/ssh_host_*",
+    # each appliance makes its own (ctsys-cert.service); its request file stays
+    "etc/ctsys/tls/*appliance.*",
     "var/log/*.log",
     "var/log/apt/*",
     "var/log/journal/*",

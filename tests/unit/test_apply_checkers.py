@@ -102,7 +102,7 @@ def test_nginx_in_a_chroot_is_given_the_tree_s_paths(tmp_path: Path) -> None:
     conf = relay.wrapper_config(files, files / "run", seen=tool.path)
     text = conf.read_text()
     assert str(tmp_path) not in text
-    assert "include /tmp/ctsys-check-relay-x/run/proxy.conf;" in text
-    proxy = (files / "run/proxy.conf").read_text()
+    assert "include /tmp/ctsys-check-relay-x/run/ctsys-camera-proxy.conf;" in text
+    proxy = (files / "run/ctsys-camera-proxy.conf").read_text()
     assert f"ssl_certificate /tmp/ctsys-check-relay-x{relay.CERT_FILE};" in proxy
     assert "include /tmp/ctsys-check-relay-x/etc/nginx/x.conf;" in proxy

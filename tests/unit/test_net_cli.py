@@ -142,7 +142,8 @@ def test_cert_generate_and_show_call_openssl(tmp_path: Path, fake_run: Any) -> N
     result = invoke(tmp_path, "cert", "generate", "--name", "10.0.0.2", "--json")
     assert result.exit_code == 0, result.output
     req = next(c for c in fake_run.calls if c[:2] == ["openssl", "req"])
-    assert "subjectAltName=DNS:ct-server,IP:10.0.0.2" in req
+    # the document's names (host name, localhost) and the extra one
+    assert "subjectAltName=DNS:ct-server,DNS:localhost,IP:127.0.0.1,IP:::1,IP:10.0.0.2" in req
     info = json.loads(result.output)
     assert info["self_signed"] is True and info["names"] == ["DNS:ct-server", "IP:10.0.0.2"]
 
@@ -172,11 +173,15 @@ def test_apply_refuses_a_change_that_cuts_the_ssh_session(
     guard(tmp_path, doc, NetHost())  # forced: no snapshot yet, so nothing is armed, but no refusal
 
 
-def test_relays_need_the_web_service(tmp_path: Path, fake_run: Any) -> None:
+def test_relays_work_without_the_web_service(tmp_path: Path, fake_run: Any) -> None:
+    """nginx serves the relays whatever services.web says: no refusal, and nginx stays wanted."""
     from ctsys.config import document
     from ctsys.net.change import port_conflicts
+    from ctsys.services.apply_modules import wanted
 
     doc = document.parse("services: {web: {enabled: false}}\n"
                          "network: {forwards: [{name: a, port: 8000, target: 10.0.0.5, target_port: 80}]}")
-    [(path, reason)] = port_conflicts(doc)
-    assert path == "network.forwards[0]" and "services.web.enabled" in reason
+    assert port_conflicts(doc) == []
+    assert wanted(doc)["nginx.service"] is True
+    alone = document.parse("services: {web: {enabled: false}}")
+    assert wanted(alone)["nginx.service"] is False

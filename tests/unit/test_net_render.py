@@ -5,7 +5,6 @@ Regenerate the golden files after an intended change with UPDATE_GOLDEN=1.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from ctsys.config import document
 from ctsys.config.document import Appliance
 from ctsys.net import firewall, netplan, shaping
 from ctsys.net.apply_modules import MODULES
+from tests.tools import match_golden
 
 pytestmark = pytest.mark.unit
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -46,17 +46,7 @@ def test_renders_match_golden_files(fixture: Path) -> None:
         for target, text in render.render_module(module, doc).items():
             if target.startswith("/var/"):
                 continue  # the rollback snapshot holds every service default: not a golden file
-            golden = out / target.lstrip("/")
-            if text is None:
-                assert not golden.exists() or os.environ.get("UPDATE_GOLDEN"), f"{target} should not be rendered"
-                if golden.exists():
-                    golden.unlink()
-                continue
-            if os.environ.get("UPDATE_GOLDEN"):
-                golden.parent.mkdir(parents=True, exist_ok=True)
-                golden.write_text(text)
-            assert golden.exists(), f"no golden file for {target}: run with UPDATE_GOLDEN=1"
-            assert text == golden.read_text(), f"{target} differs from {golden}"
+            match_golden(out, target, text)
 
 
 def test_netplan_puts_bond_members_in_ethernets_without_addresses() -> None:
