@@ -100,6 +100,17 @@ def commit_change(root: Path, action: str, mutate: Mutation, force: bool) -> tup
     return new, rev
 
 
+def network_consumers() -> tuple[str, ...]:
+    """The network modules, and every other module that renders from the network section
+    (chrony's NTP server for camera networks, SNMP's listening addresses, the web site's
+    certificate names, which units run): a network change is not in effect until they follow."""
+    from ctsys.apply.registry import all_modules
+    from ctsys.net.apply_modules import MODULES
+
+    names = {m.name for m in MODULES}
+    return tuple(m.name for m in all_modules() if m.name in names or "network" in m.sections)
+
+
 def apply_network(root: Path, as_json: bool = False, force: bool = False) -> None:
     """Apply the network modules; on the running system this arms the timed rollback."""
     if force:
@@ -108,10 +119,9 @@ def apply_network(root: Path, as_json: bool = False, force: bool = False) -> Non
     from ctsys.apply.cli import run_apply
     from ctsys.cli import Obj
     from ctsys.net import rollback
-    from ctsys.net.apply_modules import MODULES
 
     obj = Obj(str(root), 0)
-    run_apply(obj, dry_run=False, force=False, only=tuple(m.name for m in MODULES), as_json=as_json)
+    run_apply(obj, dry_run=False, force=False, only=network_consumers(), as_json=as_json)
     pending = rollback.load_pending(root)
     if pending is not None and not as_json:
         click.echo(

@@ -272,6 +272,8 @@ def firewall_cmd(obj: Obj, ssh_from: tuple[str, ...], https_from: tuple[str, ...
 def apply_cmd(obj: Obj, force: bool, as_json: bool) -> None:
     """Apply the network modules (netplan, nftables, tc, nginx) with the timed rollback armed.
 
+    The modules that render from the network section follow in the same apply:
+    chrony's NTP server for camera networks, SNMP, the web site, the services.
     Refused when it would cut your SSH session, unless --force.
     """
     from ctsys.net.change import apply_network

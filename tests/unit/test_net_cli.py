@@ -57,6 +57,17 @@ def test_set_then_apply_checks_with_netplan_and_nft(tmp_path: Path, fake_run: An
     assert "qdisc replace dev eth1 root" in (tmp_path / "etc/ctsys/net/shaping.tc").read_text()
 
 
+def test_a_camera_interface_reaches_the_ntp_server_in_the_same_change(tmp_path: Path, fake_run: Any) -> None:
+    # the modules that render from the network section follow a `ctsys net` change
+    assert invoke(tmp_path, "net", "set", "eth1", "--role", "management", "--dhcp4").exit_code == 0
+    assert "allow " not in (tmp_path / "etc/chrony/chrony.conf").read_text()
+    result = invoke(tmp_path, "net", "set", "eth2", "--role", "cameras", "--address", "10.6.0.1/24")
+    assert result.exit_code == 0, result.output
+    chrony = (tmp_path / "etc/chrony/chrony.conf").read_text()
+    assert "allow 10.6.0.0/24" in chrony and "binddevice eth2" in chrony
+    assert "10.6.0.1" in (tmp_path / "etc/ctsys/tls/self-signed.cnf").read_text()
+
+
 def test_a_failing_checker_keeps_the_previous_files(tmp_path: Path, fake_run: Any) -> None:
     assert invoke(tmp_path, "net", "set", "eth1", "--address", "10.5.0.1/24").exit_code == 0
     before = (tmp_path / "etc/nftables.conf").read_text()
