@@ -148,7 +148,7 @@ def boot_vm(appliance_image: ApplianceImage, request: pytest.FixtureRequest) -> 
     def boot(**spec: Any) -> Vm:
         spec.setdefault("ssh_port", free_port())
         vm = Vm(VmSpec(image=appliance_image.iso, **spec),
-                log_path=_log_path(request.node.name, len(started)),
+                log_path=serial_log_path(request.node.name, len(started)),
                 ssh_key=appliance_image.ssh_key)
         started.append(vm)
         vm.start()
@@ -160,7 +160,7 @@ def boot_vm(appliance_image: ApplianceImage, request: pytest.FixtureRequest) -> 
         vm.kill()
 
 
-def _log_path(name: str, index: int) -> Path:
+def serial_log_path(name: str, index: int) -> Path:
     LOGS.mkdir(parents=True, exist_ok=True)
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     return LOGS / f"{safe}-{index}.serial.log"
@@ -173,7 +173,7 @@ def booted_vm(appliance_image: ApplianceImage, spec: dict[str, Any], name: str) 
     spec = dict(spec)
     hotkey = spec.pop("boot_entry", None)  # a GRUB hotkey, see iso/grub.cfg
     spec.setdefault("ssh_port", free_port())
-    vm = Vm(VmSpec(image=appliance_image.iso, **spec), log_path=_log_path(name, 0),
+    vm = Vm(VmSpec(image=appliance_image.iso, **spec), log_path=serial_log_path(name, 0),
             ssh_key=appliance_image.ssh_key)
     try:
         vm.start()
@@ -190,7 +190,7 @@ def boot_vm_unready(appliance_image: ApplianceImage,
                     request: pytest.FixtureRequest) -> Iterator[Vm]:
     """A started VM that has not been waited for (to pick a boot entry, or to
     watch the console); killed after the test."""
-    vm = Vm(VmSpec(image=appliance_image.iso), log_path=_log_path(request.node.name, 0),
+    vm = Vm(VmSpec(image=appliance_image.iso), log_path=serial_log_path(request.node.name, 0),
             ssh_key=appliance_image.ssh_key)
     try:
         yield vm.start()
