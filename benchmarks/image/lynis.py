@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from image.qemu import VmSpec  # noqa: E402
 from tests.system.harness import Vm  # noqa: E402
 
 REPORT = "/var/log/lynis-report.dat"
+LOG = "/var/log/lynis.log"
 AUDIT = "lynis audit system --quick --no-colors"
 GOAL = 80
 
@@ -53,6 +55,8 @@ class Report:
     tests_performed: int | None = None
     warnings: list[Finding] = field(default_factory=list)
     suggestions: list[Finding] = field(default_factory=list)
+    # hardening points a test did not earn: "TEST-ID (description)" -> (lost, of max)
+    lost: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def parse_report(text: str) -> Report:
@@ -74,6 +78,25 @@ def parse_report(text: str) -> Report:
     return report
 
 
+TEST_LINE = re.compile(r"Performing test ID (\S+) \((.*)\)")
+PARTIAL = re.compile(r"assigned partial number of hardening points \((\d+) of (\d+)\)")
+
+
+def lost_points(log: str) -> dict[str, tuple[int, int]]:
+    """From lynis.log: which test did not earn its full hardening points (AddHP lines
+    follow the 'Performing test ID' line of their test)."""
+    lost: dict[str, tuple[int, int]] = {}
+    current = "?"
+    for line in log.splitlines():
+        if match := TEST_LINE.search(line):
+            current = f"{match.group(1)} ({match.group(2)})"
+        elif match := PARTIAL.search(line):
+            got, most = int(match.group(1)), int(match.group(2))
+            before = lost.get(current, (0, 0))
+            lost[current] = (before[0] + most - got, before[1] + most)
+    return lost
+
+
 def audit(iso: Path, output: Path) -> tuple[Report, dict[str, object]]:
     output.mkdir(parents=True, exist_ok=True)
     figures: dict[str, object] = {"image": str(iso)}
@@ -87,7 +110,10 @@ def audit(iso: Path, output: Path) -> tuple[Report, dict[str, object]]:
         figures["audit_rc"] = rc
         text = vm.check(f"grep -E '^(hardening_index|lynis_tests_done|warning\\[\\]|"
                         f"suggestion\\[\\])=' {REPORT}")
-    return parse_report(text), figures
+        log = vm.check(f"grep -E 'Performing test ID|assigned partial number' {LOG}", timeout=300)
+    report = parse_report(text)
+    report.lost = lost_points(log)
+    return report, figures
 
 
 def main() -> int:
@@ -109,6 +135,7 @@ def main() -> int:
     figures["tests_performed"] = report.tests_performed
     figures["warnings"] = [f.line() for f in report.warnings]
     figures["suggestions"] = [f.line() for f in report.suggestions]
+    figures["points_lost"] = {test: list(pair) for test, pair in report.lost.items()}
     print(f"{AUDIT}: {figures['audit_s']} s (exit {figures['audit_rc']}), "
           f"{report.tests_performed} tests, Lynis {figures['lynis_version']}")
     print(f"hardening index: {report.hardening_index} (goal >= {GOAL})")
@@ -118,6 +145,9 @@ def main() -> int:
     print(f"suggestions ({len(report.suggestions)}):")
     for finding in report.suggestions:
         print("  " + finding.line())
+    print("hardening points not earned (lost of possible), by test:")
+    for test, (lost, most) in sorted(report.lost.items(), key=lambda kv: -kv[1][0]):
+        print(f"  {lost:3d} of {most:3d}  {test}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     return 0

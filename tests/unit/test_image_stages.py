@@ -283,3 +283,17 @@ def test_a_compiler_in_the_rootfs_fails_the_build(tmp_path: Path, path: str) -> 
     assert clean.compilers(rootfs) == [path]
     with pytest.raises(ImageError, match=path):
         clean.refuse_compilers(rootfs)
+
+
+def test_a_package_without_its_commands_fails_the_build(tmp_path: Path) -> None:
+    from image.stages import packages
+
+    rootfs = tmp_path / "rootfs"
+    (rootfs / "usr/bin").mkdir(parents=True)
+    (rootfs / "opt/ct-server/bin").mkdir(parents=True)
+    for name in ("ctsys", "ct-recorder"):
+        (rootfs / "usr/bin" / name).symlink_to(f"/opt/ct-server/bin/{name}")
+    (rootfs / "opt/ct-server/bin/ctsys").write_text("#!/opt/ct-server/bin/python3\n")
+    assert packages.missing_commands(rootfs) == ["/usr/bin/ct-recorder"]
+    (rootfs / "opt/ct-server/bin/ct-recorder").write_text("#!/opt/ct-server/bin/python3\n")
+    assert packages.missing_commands(rootfs) == []
