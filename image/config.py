@@ -128,8 +128,9 @@ class Config:
 
     def packages(self, profile: Profile) -> tuple[str, ...]:
         flavour = profile.flavour(self.flavour)
+        test = set(profile.test_packages) if self.test_access else set()
         return tuple(sorted(set(profile.packages) | set(flavour.packages)
-                            | set(self.extra_packages)))
+                            | set(self.extra_packages) | test))
 
     def roles(self, profile: Profile) -> tuple[str, ...]:
         return profile.flavour(self.flavour).roles

@@ -80,8 +80,11 @@ def _build_venv(ctx: Context, venv: Path) -> None:
     run([*pip, "wheel", "--no-deps", "--wheel-dir", wheels, REPO_ROOT], log_file=ctx.log_file)
     run([TARGET_PYTHON, "-m", "venv", "--without-pip", venv], log_file=ctx.log_file)
     wheel = next(wheels.glob("*.whl"))
-    run([*pip, "--python", venv / "bin" / "python3", "install", "--no-compile", wheel],
-        log_file=ctx.log_file)
+    # without $PYTHONPATH: a source tree on it (PYTHONPATH=. pytest ...) carries
+    # ct_server.egg-info, pip then takes ct-server as installed and leaves the
+    # venv without ctsys, the recorder and their commands
+    run(["env", "-u", "PYTHONPATH", *pip, "--python", venv / "bin" / "python3", "install",
+         "--no-compile", wheel], log_file=ctx.log_file)
     _relocate(venv)
 
 

@@ -19,6 +19,7 @@ TOOLS = {
     "cp": "coreutils",
     "rm": "coreutils",
     "nice": "coreutils",
+    "env": "coreutils",
     "depmod": "kmod",
     "umount": "mount",
     "mksquashfs": "squashfs-tools",

@@ -1,7 +1,8 @@
 """Profiles are data: one YAML file per base distribution, with flavours.
 
 A profile names the distribution, its mirror and the packages the bootstrap
-installs; each flavour adds packages and chooses the Ansible roles.
+installs; each flavour adds packages and chooses the Ansible roles;
+`test_packages` go only into images built with test access.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class Profile:
     python: str
     packages: tuple[str, ...]
     flavours: dict[str, Flavour]
+    # only in images built with test access (audit tools), never in the product
+    test_packages: tuple[str, ...] = ()
 
     def flavour(self, name: str) -> Flavour:
         try:
@@ -103,4 +106,5 @@ def _parse(data: dict[str, Any]) -> Profile:
         python=data.get("python", "/usr/bin/python3"),
         packages=tuple(data["packages"]),
         flavours=flavours,
+        test_packages=tuple(data.get("test_packages") or ()),
     )

@@ -5,6 +5,8 @@ certificate and key (ctsys-cert.service makes them before nginx starts), build l
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import shutil
 from pathlib import Path
 
@@ -53,6 +55,29 @@ def strip(rootfs: Path, patterns: tuple[str, ...]) -> int:
     return removed
 
 
+# A compiler or assembler on an appliance lets an intruder build tools on the
+# spot (Lynis HRDN-7222); none must come in, not even through a dependency.
+COMPILERS = ("cc", "c++", "gcc", "gcc-[0-9]*", "g++*", "*-linux-gnu-gcc*", "*-linux-gnu-g++*",
+             "clang*", "tcc", "as", "*-linux-gnu-as", "ld", "ld.bfd", "ld.gold")
+
+
+def compilers(rootfs: Path) -> list[str]:
+    """Compilers, assemblers and linkers in the rootfs's /usr/bin (relative paths;
+    a dangling alternatives link counts too)."""
+    bin_dir = rootfs / "usr" / "bin"
+    names = sorted(os.listdir(bin_dir)) if bin_dir.is_dir() else []
+    return [f"usr/bin/{name}" for name in names
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in COMPILERS)]
+
+
+def refuse_compilers(rootfs: Path) -> None:
+    found = compilers(rootfs)
+    if found:
+        raise ImageError("the image holds a compiler: " + ", ".join(found),
+                         hint=f"`chroot {rootfs} dpkg -S /{found[0]}` names the package; "
+                              "remove it or the package that depends on it from the profile")
+
+
 def clean(rootfs: Path) -> int:
     leftovers = leftover_mounts(rootfs)
     if leftovers:
@@ -72,5 +97,6 @@ def clean(rootfs: Path) -> int:
 
 
 def run_stage(ctx: Context) -> str:
+    refuse_compilers(ctx.rootfs)
     stripped = strip(ctx.rootfs, ctx.profile.flavour(ctx.config.flavour).strip)
     return f"{clean(ctx.rootfs)} paths removed, {stripped} stripped"

@@ -3,6 +3,7 @@ default configuration rendered by `ctsys --root ROOTFS apply`."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from image.chroot import mounted
 from image.context import Context
 from image.debs import build_debs
+from image.errors import ImageError
 from image.run import run
 
 
@@ -59,9 +61,31 @@ def compile_python(ctx: Context) -> None:
             log_file=ctx.log_file, timeout=900)
 
 
+# What the units and the admin run: a package without them must not ship.
+COMMANDS = ("usr/bin/ctsys", "usr/bin/ct-recorder")
+
+
+def missing_commands(rootfs: Path) -> list[str]:
+    """Our commands that do not resolve to a file inside the rootfs."""
+    missing = []
+    for name in COMMANDS:
+        path = rootfs / name
+        target = Path(os.readlink(path)) if path.is_symlink() else None
+        if target is not None and target.is_absolute():
+            path = rootfs / target.relative_to("/")
+        if not path.is_file():
+            missing.append("/" + name)
+    return missing
+
+
 def run_stage(ctx: Context) -> str:
     debs = build_debs(ctx)
     install_debs(ctx, debs)
+    missing = missing_commands(ctx.rootfs)
+    if missing:
+        raise ImageError(f"{', '.join(missing)} missing after installing {debs[0].name} "
+                         "(no entry point in its venv)",
+                         hint=f"remove {debs[0].parent} from the package cache and build again")
     rendered = render_defaults(ctx)
     compile_python(ctx)
     return ", ".join(d.name for d in debs) + ("" if rendered else "; no ctsys defaults")

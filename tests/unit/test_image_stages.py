@@ -15,7 +15,7 @@ from image.config import make_config
 from image.context import Context
 from image.errors import ImageError, PreflightFailed
 from image.run import Result
-from image.stages import bootstrap, iso, provision, squashfs
+from image.stages import bootstrap, clean, iso, provision, squashfs
 
 pytestmark = pytest.mark.unit
 
@@ -259,3 +259,41 @@ def test_python_is_compiled_in_the_image_with_hash_checked_pycs(tmp_path: Path,
     assert "PYTHONHASHSEED=0" in argv  # reproducible pycs
     # only the trees the image holds
     assert argv[-2:] == ["/usr/lib/python3", "/opt/ct-server"]
+
+
+def test_test_packages_go_only_into_images_with_test_access(tmp_path: Path) -> None:
+    product = make_ctx(tmp_path)
+    test = make_ctx(tmp_path, test_access=True)
+    assert "lynis" in test.profile.test_packages
+    assert "lynis" not in product.config.packages(product.profile)
+    assert "lynis" in test.config.packages(test.profile)
+    assert "lynis" not in bootstrap.manifest(product)["packages"]
+    assert bootstrap.cache_entry(product) != bootstrap.cache_entry(test)
+
+
+@pytest.mark.parametrize("path", ["usr/bin/gcc", "usr/bin/cc", "usr/bin/gcc-12",
+                                  "usr/bin/x86_64-linux-gnu-gcc-12", "usr/bin/as", "usr/bin/ld"])
+def test_a_compiler_in_the_rootfs_fails_the_build(tmp_path: Path, path: str) -> None:
+    rootfs = tmp_path / "rootfs"
+    (rootfs / "usr/bin").mkdir(parents=True)
+    for harmless in ("ldd", "ld.so", "ccache-stats", "python3"):
+        (rootfs / "usr/bin" / harmless).write_text("")
+    clean.refuse_compilers(rootfs)  # nothing yet
+    (rootfs / path).symlink_to("/nowhere")  # a dangling alternatives link counts too
+    assert clean.compilers(rootfs) == [path]
+    with pytest.raises(ImageError, match=path):
+        clean.refuse_compilers(rootfs)
+
+
+def test_a_package_without_its_commands_fails_the_build(tmp_path: Path) -> None:
+    from image.stages import packages
+
+    rootfs = tmp_path / "rootfs"
+    (rootfs / "usr/bin").mkdir(parents=True)
+    (rootfs / "opt/ct-server/bin").mkdir(parents=True)
+    for name in ("ctsys", "ct-recorder"):
+        (rootfs / "usr/bin" / name).symlink_to(f"/opt/ct-server/bin/{name}")
+    (rootfs / "opt/ct-server/bin/ctsys").write_text("#!/opt/ct-server/bin/python3\n")
+    assert packages.missing_commands(rootfs) == ["/usr/bin/ct-recorder"]
+    (rootfs / "opt/ct-server/bin/ct-recorder").write_text("#!/opt/ct-server/bin/python3\n")
+    assert packages.missing_commands(rootfs) == []
