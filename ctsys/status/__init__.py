@@ -69,9 +69,13 @@ class Status:
     links: list[Link] = field(default_factory=list)
 
 
+# written by the image's base role (roles/base: NAME=, VERSION=)
+RELEASE_FILE = "etc/ct-server/image-release"
+
+
 def image_version(root: str = "/") -> str:
-    """The image's build identity written by ctimage (/etc/ct-server-release), if any."""
-    path = Path(root) / "etc/ct-server-release"
+    """The image's build identity written by ctimage (/etc/ct-server/image-release), if any."""
+    path = Path(root) / RELEASE_FILE
     try:
         for line in path.read_text().splitlines():
             if line.startswith("VERSION="):

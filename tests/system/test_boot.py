@@ -8,6 +8,7 @@ target disk)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -92,6 +93,8 @@ class TestBootedAppliance:
         assert version
         assert f"VERSION={version}" in module_vm.check("cat /etc/ct-server/image-release")
         assert version in module_vm.check("cat /etc/issue")
+        status = module_vm.check("ctsys status --json", timeout=120)
+        assert json.loads(status[status.index("{"):])["image_version"] == version
 
     def test_ssh_answers_for_admin_with_key(self, module_vm: Vm) -> None:
         result = module_vm.ssh("id -un && sudo -n true && ctsys --version", timeout=120)

@@ -48,9 +48,17 @@ def test_status_does_not_import_the_document_schema() -> None:
 
 
 def test_image_version_is_read_from_the_release_file(tmp_path: Path) -> None:
-    from ctsys.status import image_version
+    from ctsys.status import RELEASE_FILE, image_version
 
-    (tmp_path / "etc").mkdir()
-    (tmp_path / "etc/ct-server-release").write_text('NAME="CT-Server"\nVERSION="0.1.0+20261128"\n')
+    (tmp_path / RELEASE_FILE).parent.mkdir(parents=True)
+    (tmp_path / RELEASE_FILE).write_text('NAME="CT-Server"\nVERSION="0.1.0+20261128"\n')
     assert image_version(str(tmp_path)) == "0.1.0+20261128"
     assert image_version(str(tmp_path / "nowhere")) == "unknown"
+
+
+def test_the_release_file_read_is_the_one_the_image_writes() -> None:
+    from ctsys.status import RELEASE_FILE
+
+    repo = Path(__file__).resolve().parents[2]
+    assert f"- {RELEASE_FILE}" in (repo / "roles/base/tasks/main.yml").read_text()
+    assert (repo / "roles/base/templates" / f"{RELEASE_FILE}.j2").is_file()
