@@ -110,7 +110,13 @@ class VmFiles:
 def qemu_argv(spec: VmSpec, files: VmFiles, accel: str, serial: str = "stdio",
               monitor: bool = False) -> list[str]:
     argv = [QEMU, "-name", "ct-server-test", "-m", str(spec.memory_mib), "-smp", str(spec.cpus),
-            "-display", "none", "-no-reboot", "-serial", serial]
+            "-display", "none", "-no-reboot"]
+    if serial == "stdio":
+        # signal=off: a Ctrl-C typed on the serial line (pexpect's pty) reaches the
+        # guest's console instead of ending qemu
+        argv += ["-chardev", "stdio,id=serial0,signal=off", "-serial", "chardev:serial0"]
+    else:
+        argv += ["-serial", serial]
     argv += ["-accel", "tcg,thread=multi"] if accel == "tcg" else ["-accel", "kvm", "-cpu", "host"]
     if monitor:
         argv += ["-monitor", f"unix:{files.monitor},server=on,wait=off"]

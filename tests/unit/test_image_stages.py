@@ -167,6 +167,18 @@ def test_qemu_networking_never_leaves_the_host(tmp_path: Path) -> None:
     assert argv[argv.index("-accel") + 1] == "tcg,thread=multi"
 
 
+def test_qemu_serial_on_stdio_passes_ctrl_c_to_the_guest(tmp_path: Path) -> None:
+    image = tmp_path / "x.iso"
+    image.write_bytes(b"")
+    spec = qemu.VmSpec(image=image)
+    argv = qemu.qemu_argv(spec, qemu.VmFiles(spec), "tcg")
+    chardev = argv[argv.index("-chardev") + 1]
+    assert chardev.startswith("stdio,") and "signal=off" in chardev.split(",")
+    assert argv[argv.index("-serial") + 1] == "chardev:serial0"
+    logged = qemu.qemu_argv(spec, qemu.VmFiles(spec), "tcg", serial="file:/tmp/log")
+    assert logged[logged.index("-serial") + 1] == "file:/tmp/log" and "-chardev" not in logged
+
+
 def test_qemu_uefi_usb_boots_ovmf_from_a_usb_stick(tmp_path: Path) -> None:
     image = tmp_path / "x.iso"
     image.write_bytes(b"")
