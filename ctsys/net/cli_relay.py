@@ -7,13 +7,8 @@ from typing import Any
 import click
 
 from ctsys.cli import Obj
+from ctsys.net.cli_change import change_options, network_change
 from ctsys.output import emit, json_option, table
-
-
-def _change(obj: Obj, action: str, mutate: Any, force: bool, no_apply: bool) -> None:
-    from ctsys.net.change import change
-
-    change(obj, action, mutate, force, not no_apply)
 
 
 def _target(text: str) -> tuple[str, int]:
@@ -40,11 +35,10 @@ def forward() -> None:
 @click.option("--udp", is_flag=True, help="Relay UDP instead of TCP.")
 @click.option("--allow-from", multiple=True, type=click.Choice(["management", "cameras", "corporate"]),
               help="Roles that may use the forward (default: corporate, management).")
-@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
-@click.option("--no-apply", is_flag=True, help="Only change the document.")
+@change_options
 @click.pass_obj
 def forward_add(obj: Obj, name: str, port: int, to: str, udp: bool, allow_from: tuple[str, ...],
-                force: bool, no_apply: bool) -> None:
+                force: bool, apply_now: bool) -> None:
     """Add (or replace) forward NAME: appliance PORT -> ADDRESS:PORT.
 
     Example: ctsys net forward add cam7-rtsp --port 8554 --to 192.168.50.17:554
@@ -58,7 +52,7 @@ def forward_add(obj: Obj, name: str, port: int, to: str, udp: bool, allow_from: 
             entry["allow_from"] = list(allow_from)
         net["forwards"] = [f for f in net["forwards"] if f["name"] != name] + [entry]
 
-    _change(obj, "net.forward.add", mutate, force, no_apply)
+    network_change(obj, "net.forward.add", mutate, force, apply_now)
 
 
 @forward.command("list")
@@ -74,19 +68,25 @@ def forward_list(obj: Obj, as_json: bool) -> None:
         ["name", "port", "target", "allowed from"]))
 
 
-@forward.command("remove")
-@click.argument("name")
-@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
-@click.option("--no-apply", is_flag=True, help="Only change the document.")
-@click.pass_obj
-def forward_remove(obj: Obj, name: str, force: bool, no_apply: bool) -> None:
-    """Remove forward NAME."""
-    from ctsys.net.change import find
+def _remove_command(key: str, noun: str, help_text: str) -> click.Command:
+    """`remove NAME`: drop the entry of network.KEY named NAME (action net.NOUN.remove)."""
 
-    def mutate(net: dict[str, Any]) -> None:
-        net["forwards"].remove(find(net["forwards"], name, "forward"))
+    @click.command("remove", help=help_text)
+    @click.argument("name")
+    @change_options
+    @click.pass_obj
+    def remove(obj: Obj, name: str, force: bool, apply_now: bool) -> None:
+        from ctsys.net.change import find
 
-    _change(obj, "net.forward.remove", mutate, force, no_apply)
+        def mutate(net: dict[str, Any]) -> None:
+            net[key].remove(find(net[key], name, noun))
+
+        network_change(obj, f"net.{noun}.remove", mutate, force, apply_now)
+
+    return remove
+
+
+forward.add_command(_remove_command("forwards", "forward", "Remove forward NAME."))
 
 
 @click.group()
@@ -104,11 +104,10 @@ def proxy() -> None:
 @click.option("--camera", required=True, metavar="ADDRESS[:PORT]", help="Camera address (port 80 by default).")
 @click.option("--auth-user", metavar="USER", help="Ask for this user (basic auth); prompts for the password.")
 @click.option("--auth-password", metavar="PASSWORD", help="Password for --auth-user (prompted when omitted).")
-@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
-@click.option("--no-apply", is_flag=True, help="Only change the document.")
+@change_options
 @click.pass_obj
 def proxy_add(obj: Obj, name: str, port: int, camera: str, auth_user: str | None, auth_password: str | None,
-              force: bool, no_apply: bool) -> None:
+              force: bool, apply_now: bool) -> None:
     """Add (or replace) proxy NAME: https://APPLIANCE:PORT/ -> http://CAMERA/.
 
     Example: ctsys net proxy add cam7 --port 8447 --camera 192.168.50.17 --auth-user viewer
@@ -130,7 +129,7 @@ def proxy_add(obj: Obj, name: str, port: int, camera: str, auth_user: str | None
             entry["auth"] = auth
         net["proxies"] = [p for p in net["proxies"] if p["name"] != name] + [entry]
 
-    _change(obj, "net.proxy.add", mutate, force, no_apply)
+    network_change(obj, "net.proxy.add", mutate, force, apply_now)
 
 
 @proxy.command("list")
@@ -146,16 +145,4 @@ def proxy_list(obj: Obj, as_json: bool) -> None:
         ["name", "https port", "camera", "login"]))
 
 
-@proxy.command("remove")
-@click.argument("name")
-@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
-@click.option("--no-apply", is_flag=True, help="Only change the document.")
-@click.pass_obj
-def proxy_remove(obj: Obj, name: str, force: bool, no_apply: bool) -> None:
-    """Remove camera proxy NAME."""
-    from ctsys.net.change import find
-
-    def mutate(net: dict[str, Any]) -> None:
-        net["proxies"].remove(find(net["proxies"], name, "proxy"))
-
-    _change(obj, "net.proxy.remove", mutate, force, no_apply)
+proxy.add_command(_remove_command("proxies", "proxy", "Remove camera proxy NAME."))

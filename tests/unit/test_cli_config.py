@@ -85,14 +85,14 @@ def test_diff_shows_the_last_change(ctsys) -> None:  # type: ignore[no-untyped-d
 
 def test_apply_dry_run_prints_the_diff(ctsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ctsys("apply")
-    ctsys("config", "set", "system.hostname", "cam7")
+    ctsys("config", "set", "system.hostname", "cam7", "--no-apply")
     out = ctsys("apply", "--dry-run").output
     assert "+cam7" in out
     assert (tmp_path / "etc/hostname").read_text() == "ct-server\n"
 
 
 def test_actions_are_journaled_and_filterable(ctsys) -> None:  # type: ignore[no-untyped-def]
-    ctsys("config", "set", "system.hostname", "cam1")
+    ctsys("config", "set", "system.hostname", "cam1", "--no-apply")
     ctsys("config", "set", "system.hostname", "bad name")
     ctsys("apply")
     rows = json.loads(ctsys("log", "actions", "--json", "--action", "config").output)
