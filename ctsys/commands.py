@@ -36,8 +36,8 @@ def apply_option(later: str = "ctsys apply") -> Callable[[F], F]:
     """
     return click.option(
         "--apply/--no-apply", "apply_now", default=True,
-        help=f"Put the change into effect now (the default; --apply is accepted). --no-apply only changes "
-        f"the document: apply it later with `{later}`.",
+        help=f"Apply the change now (the default). --no-apply: change the document only, "
+        f"and apply it later with `{later}`.",
     )
 
 
