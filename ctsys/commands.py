@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from ctsys.config.document import Appliance
 
 F = TypeVar("F", bound=Callable[..., Any])
+# What `--json` prints for a change (ctsys.change.Outcome.to_dict), for the commands' help.
+CHANGE_JSON_KEYS = (
+    "JSON keys (--json): action, changed, revision {number, time, user, origin, command, summary} or null, "
+    "warnings[], applied {modules[] (module, status, reasons, files, services, error, seconds), warnings[], ok} "
+    "or null, ok."
+)
 
 
 def apply_option(later: str = "ctsys apply") -> Callable[[F], F]:
@@ -109,17 +115,23 @@ def run_change(
     mutate: Mutate,
     apply_now: Apply = True,
     later: str = "ctsys apply",
+    as_json: bool = False,
     **options: Any,
 ) -> Outcome:
     """Make the change through the service and print it; `options` go to `ctsys.change.change`.
 
     `apply_now`: True (every module whose inputs changed), a tuple of module names,
     or False (the document only; the last line then says to run `later`).
+    `as_json`: print `Outcome.to_dict()` instead of the lines (CHANGE_JSON_KEYS).
     """
     from ctsys.change import change
 
-    outcome = change(obj.root, action, mutate, apply=apply_now, listener=ChangePrinter(), **options)
-    finish_change(outcome, later=later)
+    outcome = change(obj.root, action, mutate, apply=apply_now, listener=ChangePrinter(as_json), **options)
+    if as_json:
+        print_json(outcome.to_dict())
+        raise_if_failed(outcome.applied)
+    else:
+        finish_change(outcome, later=later)
     return outcome
 
 

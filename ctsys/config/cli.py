@@ -10,7 +10,7 @@ import click
 import yaml
 
 from ctsys.cli import Obj
-from ctsys.commands import apply_option, run_change
+from ctsys.commands import CHANGE_JSON_KEYS, apply_option, run_change
 from ctsys.output import emit, json_option, print_json, table
 
 
@@ -69,8 +69,9 @@ def get(obj: Obj, path: str, as_json: bool) -> None:
 @click.argument("value")
 @click.option("--string", "as_string", is_flag=True, help="Take VALUE literally as a string (no YAML parsing).")
 @apply_option()
+@json_option
 @click.pass_obj
-def set_cmd(obj: Obj, path: str, value: str, as_string: bool, apply_now: bool) -> None:
+def set_cmd(obj: Obj, path: str, value: str, as_string: bool, apply_now: bool, as_json: bool) -> None:
     """Set PATH to VALUE (parsed as YAML: 22, true, [a, b], {k: v}).
 
     \b
@@ -78,22 +79,28 @@ def set_cmd(obj: Obj, path: str, value: str, as_string: bool, apply_now: bool) -
       ctsys config set system.hostname cam-srv-1
       ctsys config set services.ssh.port 2222
       ctsys config set system.admin.authorized_keys '["ssh-ed25519 AAAA... me"]'
+
+    {keys}
     """
     from ctsys.config import edit
 
     parsed = value if as_string else edit.parse_value(value)
-    run_change(obj, "config.set", lambda doc: edit.set_value(doc, path, parsed), apply_now)
+    run_change(obj, "config.set", lambda doc: edit.set_value(doc, path, parsed), apply_now, as_json=as_json)
 
 
 @config.command("unset")
 @click.argument("path")
 @apply_option()
+@json_option
 @click.pass_obj
-def unset(obj: Obj, path: str, apply_now: bool) -> None:
-    """Remove PATH: a key goes back to its default, a list element is deleted."""
+def unset(obj: Obj, path: str, apply_now: bool, as_json: bool) -> None:
+    """Remove PATH: a key goes back to its default, a list element is deleted.
+
+    {keys}
+    """
     from ctsys.config import edit
 
-    run_change(obj, "config.unset", lambda doc: edit.unset_value(doc, path), apply_now)
+    run_change(obj, "config.unset", lambda doc: edit.unset_value(doc, path), apply_now, as_json=as_json)
 
 
 @config.command("history")
@@ -136,14 +143,18 @@ def diff(obj: Obj, a: int | None, b: int | None) -> None:
 @config.command("rollback")
 @click.argument("number", type=int)
 @apply_option()
+@json_option
 @click.pass_obj
-def rollback(obj: Obj, number: int, apply_now: bool) -> None:
-    """Make revision NUMBER the current document again (recorded as a new revision)."""
+def rollback(obj: Obj, number: int, apply_now: bool, as_json: bool) -> None:
+    """Make revision NUMBER the current document again (recorded as a new revision).
+
+    {keys}
+    """
     from ctsys.config import document
 
     store = _store(obj)
     run_change(obj, "config.rollback", lambda _doc: document.parse(store.revision_text(number)), apply_now,
-               summary=f"rollback to revision {number}")
+               summary=f"rollback to revision {number}", as_json=as_json)
 
 
 @config.command("export")
@@ -164,13 +175,17 @@ def export(obj: Obj, file: str) -> None:
 @config.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @apply_option()
+@json_option
 @click.pass_obj
-def import_cmd(obj: Obj, file: str, apply_now: bool) -> None:
-    """Replace the document with FILE, after validating all of it (nothing changes if invalid)."""
+def import_cmd(obj: Obj, file: str, apply_now: bool, as_json: bool) -> None:
+    """Replace the document with FILE, after validating all of it (nothing changes if invalid).
+
+    {keys}
+    """
     from ctsys.config import document
 
     text = sys.stdin.read() if file == "-" else Path(file).read_text()
-    run_change(obj, "config.import", lambda _doc: document.parse(text), apply_now)
+    run_change(obj, "config.import", lambda _doc: document.parse(text), apply_now, as_json=as_json)
 
 
 @config.command("schema")
@@ -179,3 +194,7 @@ def schema() -> None:
     from ctsys.config.document import Appliance
 
     print_json(Appliance.model_json_schema())
+
+
+for _command in (set_cmd, unset, rollback, import_cmd):
+    _command.help = (_command.help or "").replace("{keys}", CHANGE_JSON_KEYS)
