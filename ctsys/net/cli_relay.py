@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from ctsys.cli import Obj
+from ctsys.commands import current
 from ctsys.net.cli_change import change_options, network_change
 from ctsys.output import emit, json_option, table
+
+
+def _put(obj: Obj, key: str, noun: str, entry: dict[str, Any], force: bool, apply_now: bool) -> None:
+    """Add `entry` to network.KEY, in place of the one of the same name (action net.NOUN.add)."""
+
+    def mutate(net: dict[str, Any]) -> None:
+        net[key] = [i for i in net[key] if i["name"] != entry["name"]] + [entry]
+
+    network_change(obj, f"net.{noun}.add", mutate, force, apply_now)
+
+
+def _list_command(key: str, help_text: str, row: Callable[[Any], tuple[Any, ...]], headers: list[str]) -> click.Command:
+    """`list [--json]`: the entries of network.KEY, one table row each."""
+
+    @click.command("list", help=help_text)
+    @json_option
+    @click.pass_obj
+    def list_cmd(obj: Obj, as_json: bool) -> None:
+        items = getattr(current(obj).network, key)
+        emit(items, as_json, lambda entries: table([row(e) for e in entries], headers))
+
+    return list_cmd
 
 
 def _target(text: str) -> tuple[str, int]:
@@ -45,27 +69,17 @@ def forward_add(obj: Obj, name: str, port: int, to: str, udp: bool, allow_from: 
     """
     address, target_port = _target(to)
 
-    def mutate(net: dict[str, Any]) -> None:
-        entry: dict[str, Any] = {"name": name, "port": port, "protocol": "udp" if udp else "tcp",
-                                 "target": address, "target_port": target_port}
-        if allow_from:
-            entry["allow_from"] = list(allow_from)
-        net["forwards"] = [f for f in net["forwards"] if f["name"] != name] + [entry]
-
-    network_change(obj, "net.forward.add", mutate, force, apply_now)
+    entry: dict[str, Any] = {"name": name, "port": port, "protocol": "udp" if udp else "tcp",
+                             "target": address, "target_port": target_port}
+    if allow_from:
+        entry["allow_from"] = list(allow_from)
+    _put(obj, "forwards", "forward", entry, force, apply_now)
 
 
-@forward.command("list")
-@json_option
-@click.pass_obj
-def forward_list(obj: Obj, as_json: bool) -> None:
-    """List the forwards. JSON: [{name, port, protocol, target, target_port, allow_from}]."""
-    from ctsys.config.store import ConfigStore
-
-    forwards = ConfigStore(obj.root).load().network.forwards
-    emit(forwards, as_json, lambda fs: table(
-        [(f.name, f"{f.port}/{f.protocol}", f"{f.target}:{f.target_port}", ",".join(f.allow_from)) for f in fs],
-        ["name", "port", "target", "allowed from"]))
+forward.add_command(_list_command(
+    "forwards", "List the forwards. JSON: [{name, port, protocol, target, target_port, allow_from}].",
+    lambda f: (f.name, f"{f.port}/{f.protocol}", f"{f.target}:{f.target_port}", ",".join(f.allow_from)),
+    ["name", "port", "target", "allowed from"]))
 
 
 def _remove_command(key: str, noun: str, help_text: str) -> click.Command:
@@ -123,26 +137,14 @@ def proxy_add(obj: Obj, name: str, port: int, camera: str, auth_user: str | None
         digest = run(["openssl", "passwd", "-6", "-stdin"], input=password + "\n").stdout.strip()
         auth = {"user": auth_user, "password_hash": digest}
 
-    def mutate(net: dict[str, Any]) -> None:
-        entry: dict[str, Any] = {"name": name, "port": port, "camera": address, "camera_port": camera_port}
-        if auth:
-            entry["auth"] = auth
-        net["proxies"] = [p for p in net["proxies"] if p["name"] != name] + [entry]
-
-    network_change(obj, "net.proxy.add", mutate, force, apply_now)
+    entry: dict[str, Any] = {"name": name, "port": port, "camera": address, "camera_port": camera_port}
+    if auth:
+        entry["auth"] = auth
+    _put(obj, "proxies", "proxy", entry, force, apply_now)
 
 
-@proxy.command("list")
-@json_option
-@click.pass_obj
-def proxy_list(obj: Obj, as_json: bool) -> None:
-    """List the camera proxies. JSON: [{name, port, camera, camera_port, auth, allow_from}] (hash included)."""
-    from ctsys.config.store import ConfigStore
-
-    proxies = ConfigStore(obj.root).load().network.proxies
-    emit(proxies, as_json, lambda ps: table(
-        [(p.name, p.port, f"{p.camera}:{p.camera_port}", p.auth.user if p.auth else "-") for p in ps],
-        ["name", "https port", "camera", "login"]))
-
-
+proxy.add_command(_list_command(
+    "proxies", "List the camera proxies. JSON: [{name, port, camera, camera_port, auth, allow_from}] (hash included).",
+    lambda p: (p.name, p.port, f"{p.camera}:{p.camera_port}", p.auth.user if p.auth else "-"),
+    ["name", "https port", "camera", "login"]))
 proxy.add_command(_remove_command("proxies", "proxy", "Remove camera proxy NAME."))
