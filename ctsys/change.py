@@ -179,7 +179,7 @@ def preview_current(
 def _apply(
     root: Path, doc: Appliance, apply: Apply, force: bool, listener: Listener | None, everything: bool = False
 ) -> ApplyReport:
-    only = () if apply is True else tuple(apply)  # type: ignore[arg-type]
+    only = apply if isinstance(apply, tuple) else ()
     progress = listener.module if listener is not None else None
     return apply_document(root, doc, live=is_live(root), only=only, everything=everything, force=force,
                           progress=progress)
