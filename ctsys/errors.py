@@ -59,3 +59,8 @@ class CommandError(CtsysError):
         if detail:
             message += "\n" + "\n".join("  " + line for line in detail.splitlines()[-20:])
         super().__init__(message)
+
+
+def error_text(error: BaseException | str, limit: int = 300) -> str:
+    """An error as one line for the action journal: whitespace folded, at most `limit` characters."""
+    return " ".join(str(error).split())[:limit]

@@ -7,62 +7,19 @@ from dataclasses import asdict
 import click
 
 from ctsys.cli import Obj
+from ctsys.commands import run_apply
 from ctsys.output import print_json, table
 
 
-def _line(o: object) -> str:
-    from ctsys.apply.engine import Outcome
+def preview(obj: Obj, force: bool, only: tuple[str, ...], as_json: bool) -> None:
+    """--dry-run: the diff of every file an apply would change (`force`: of every module)."""
+    from ctsys.change import preview_current
 
-    assert isinstance(o, Outcome)
-    if o.status == "failed":
-        return f"{o.module}: FAILED: {o.error}"
-    if o.status == "skipped":
-        return f"{o.module}: skipped ({o.error})"
-    if o.status == "unchanged":
-        return f"{o.module}: unchanged"
-    what = ", ".join(o.files) or "no file changed"
-    reload = f"; reloaded {', '.join(o.services)}" if o.services else ""
-    return f"{o.module}: {o.status}: {what}{reload} ({'; '.join(o.reasons)})"
-
-
-def run_apply(obj: Obj, dry_run: bool, force: bool, only: tuple[str, ...], as_json: bool) -> None:
-    from ctsys import journal
-    from ctsys.apply.engine import Engine, Outcome
-    from ctsys.apply.registry import all_modules
-    from ctsys.config.store import ConfigStore
-    from ctsys.errors import CtsysError
-    from ctsys.identity import command_line
-
-    store = ConfigStore(obj.root)
-    def progress(outcome: Outcome) -> None:
-        if outcome.status != "unchanged" and not as_json:
-            click.echo(_line(outcome))
-
-    engine = Engine(obj.root, all_modules(), live=obj.live, progress=progress)
-    if dry_run:
-        doc = store.load()
-        outcomes, diff = engine.diff(doc, force=force, only=only)
-        if as_json:
-            print_json({"modules": [asdict(o) for o in outcomes], "diff": diff})
-        else:
-            click.echo(diff.rstrip() if diff else "nothing would change")
-        return
-    with store.locked():
-        doc = store.load()
-        if not store.exists():
-            # First apply on a fresh tree (the image build): the defaults become the document.
-            store.commit(doc, command_line(), summary="initial document")
-        outcomes = engine.apply(doc, force=force, only=only)
-    failed = [o for o in outcomes if o.status in ("failed", "skipped")]
-    applied = [o.module for o in outcomes if o.status == "applied"]
-    result = "ok" if not failed else "error: " + "; ".join(f"{o.module}: {o.error}" for o in failed)[:300]
-    journal.record(obj.root, "apply", result, {"applied": ",".join(applied)})
+    outcomes, diff = preview_current(obj.root, only, everything=force)
     if as_json:
-        print_json({"modules": [asdict(o) for o in outcomes], "ok": not failed})
-    elif not applied and not failed:
-        click.echo("nothing changed")
-    if failed:
-        raise CtsysError(f"{len(failed)} module(s) not applied: " + ", ".join(o.module for o in failed))
+        print_json({"modules": [asdict(o) for o in outcomes], "diff": diff})
+    else:
+        click.echo(diff.rstrip() if diff else "nothing would change")
 
 
 @click.command("apply")
@@ -84,7 +41,7 @@ def apply_cmd(
     order. With --root DIR, files are written under DIR and no service is touched.
     A module that fails keeps its previous files; its error names the command.
 
-    JSON keys: modules[] (module, status, reasons, files, services, error, seconds), ok.
+    JSON keys: modules[] (module, status, reasons, files, services, error, seconds), warnings[], ok.
     """
     if list_modules:
         from ctsys.apply.registry import all_modules
@@ -112,4 +69,7 @@ def apply_cmd(
                 )
             )
         return
-    run_apply(obj, dry_run, force, only, as_json)
+    if dry_run:
+        preview(obj, force, only, as_json)
+    else:
+        run_apply(obj, only=only, everything=force, as_json=as_json)

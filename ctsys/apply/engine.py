@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ctsys.apply import render
 from ctsys.apply.checkers import CheckSystem
-from ctsys.apply.module import ApplyContext, Module, StagedFiles
+from ctsys.apply.module import ApplyContext, Module, PreflightContext, StagedFiles
 from ctsys.apply.state import ApplyState, content_hash, disk_hash
 from ctsys.config.document import Appliance
 from ctsys.errors import CtsysError
@@ -199,6 +199,26 @@ class Engine:
                 f"unknown apply module(s): {', '.join(unknown)}", hint=f"modules: {', '.join(sorted(names))}"
             )
         return [m for m in self.modules if m.name in only]
+
+    def preflight(
+        self, doc: Appliance, force: bool = False, only: tuple[str, ...] = (), override: bool = False
+    ) -> list[str]:
+        """Live only: the `preflight` of every module this apply would render; their warnings.
+
+        A preflight refuses by raising, before any module has written a file. `force`
+        re-renders unchanged modules (as in `apply`); `override` is the caller's
+        --force that turns an overridable refusal into a warning.
+        """
+        if not self.live:
+            return []
+        state = ApplyState(self.root)
+        warnings: list[str] = []
+        for module in self._selected(only):
+            if module.preflight is None:
+                continue
+            if force or dirty_reasons(module, doc, state, self.root):
+                warnings += module.preflight(PreflightContext(self.root, doc, module, override))
+        return warnings
 
     def apply(self, doc: Appliance, force: bool = False, only: tuple[str, ...] = ()) -> list[Outcome]:
         state = ApplyState(self.root)

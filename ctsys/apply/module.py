@@ -59,6 +59,20 @@ class ApplyContext:
     changed: list[str] = field(default_factory=list)
 
 
+@dataclass
+class PreflightContext:
+    """Passed to a module's `preflight`: on the running system, before any module writes a file.
+
+    `force` is the caller's --force (`ctsys net ... --force`): a refusal that the
+    caller may override becomes a warning, returned by the preflight.
+    """
+
+    root: Path
+    doc: Appliance
+    module: Module
+    force: bool = False
+
+
 @dataclass(frozen=True)
 class Module:
     name: str
@@ -72,6 +86,9 @@ class Module:
     context: Callable[[Appliance], dict[str, Any]] | None = None
     check: Callable[[StagedFiles], None] | None = None
     activate: Callable[[ApplyContext], None] | None = None
+    # Live only, before anything is written, when the module is about to be applied:
+    # raise CtsysError to refuse the whole apply, or return warnings.
+    preflight: Callable[[PreflightContext], list[str]] | None = None
 
     def file_specs(self, doc: Appliance) -> tuple[FileSpec, ...]:
         return self.files(doc) if callable(self.files) else self.files

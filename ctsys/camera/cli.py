@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ctsys.commands import apply_option, run_change
 from ctsys.errors import CtsysError
 from ctsys.output import emit, json_option, table
 from ctsys.record.daemon import read_stats, recorder_config
@@ -39,7 +40,7 @@ def camera() -> None:
 @click.option("--alarm/--no-alarm", default=False, help="Alarm recording from the main stream.")
 @click.option("--pre-alarm-mb", type=float, default=8.0, show_default=True)
 @click.option("--post-alarm-seconds", type=float, default=30.0, show_default=True)
-@click.option("--no-apply", is_flag=True, help="Change the document only; run `ctsys apply` later.")
+@apply_option()
 @click.pass_obj
 def add(
     obj: Any,
@@ -54,11 +55,10 @@ def add(
     alarm: bool,
     pre_alarm_mb: float,
     post_alarm_seconds: float,
-    no_apply: bool,
+    apply_now: bool,
 ) -> None:
     """Add camera NAME recording its main stream (or its sub stream, with --sub-url)."""
     from ctsys.camera.document import add_camera
-    from ctsys.config.change import change_document
 
     main: dict[str, Any] = {"url": url, "transport": transport}
     if username:
@@ -75,31 +75,29 @@ def add(
     }
     if alarm:
         entry["alarm"] = {"stream": "main", "pre_alarm_mb": pre_alarm_mb, "post_alarm_seconds": post_alarm_seconds}
-    change_document(obj, "camera.add", lambda doc: add_camera(doc, entry), apply=not no_apply)
+    run_change(obj, "camera.add", lambda doc: add_camera(doc, entry), apply_now)
 
 
 @camera.command()
 @click.argument("name")
-@click.option("--no-apply", is_flag=True, help="Change the document only; run `ctsys apply` later.")
+@apply_option()
 @click.pass_obj
-def remove(obj: Any, name: str, no_apply: bool) -> None:
+def remove(obj: Any, name: str, apply_now: bool) -> None:
     """Stop recording camera NAME and forget its settings (its recordings stay)."""
     from ctsys.camera.document import remove_camera
-    from ctsys.config.change import change_document
 
-    change_document(obj, "camera.remove", lambda doc: remove_camera(doc, name), apply=not no_apply)
+    run_change(obj, "camera.remove", lambda doc: remove_camera(doc, name), apply_now)
 
 
 def _toggle_command(verb: str, enabled: bool) -> click.Command:
     @click.command(verb, help=f"{verb.capitalize()} recording of camera NAME.")
     @click.argument("name")
-    @click.option("--no-apply", is_flag=True, help="Change the document only; run `ctsys apply` later.")
+    @apply_option()
     @click.pass_obj
-    def command(obj: Any, name: str, no_apply: bool) -> None:
+    def command(obj: Any, name: str, apply_now: bool) -> None:
         from ctsys.camera.document import set_enabled
-        from ctsys.config.change import change_document
 
-        change_document(obj, f"camera.{verb}", lambda doc: set_enabled(doc, name, enabled), apply=not no_apply)
+        run_change(obj, f"camera.{verb}", lambda doc: set_enabled(doc, name, enabled), apply_now)
 
     return command
 

@@ -10,6 +10,7 @@ import click
 import yaml
 
 from ctsys.cli import Obj
+from ctsys.commands import CHANGE_JSON_KEYS, apply_option, run_change
 from ctsys.output import emit, json_option, print_json, table
 
 
@@ -24,8 +25,9 @@ def config() -> None:
     """The appliance document /etc/ctsys/appliance.yaml and its history.
 
     Changes are validated as a whole before anything is written; each accepted
-    change becomes a numbered revision (time, user, origin, command).
-    Nothing changes on the system until `ctsys apply` (or --apply).
+    change becomes a numbered revision (time, user, origin, command), then is
+    applied at once, as in every group; --no-apply only changes the document
+    (put it into effect later with `ctsys apply`).
     """
 
 
@@ -66,9 +68,10 @@ def get(obj: Obj, path: str, as_json: bool) -> None:
 @click.argument("path")
 @click.argument("value")
 @click.option("--string", "as_string", is_flag=True, help="Take VALUE literally as a string (no YAML parsing).")
-@click.option("--apply", "apply_now", is_flag=True, help="Run `ctsys apply` after the change.")
+@apply_option()
+@json_option
 @click.pass_obj
-def set_cmd(obj: Obj, path: str, value: str, as_string: bool, apply_now: bool) -> None:
+def set_cmd(obj: Obj, path: str, value: str, as_string: bool, apply_now: bool, as_json: bool) -> None:
     """Set PATH to VALUE (parsed as YAML: 22, true, [a, b], {k: v}).
 
     \b
@@ -76,24 +79,28 @@ def set_cmd(obj: Obj, path: str, value: str, as_string: bool, apply_now: bool) -
       ctsys config set system.hostname cam-srv-1
       ctsys config set services.ssh.port 2222
       ctsys config set system.admin.authorized_keys '["ssh-ed25519 AAAA... me"]'
+
+    {keys}
     """
     from ctsys.config import edit
-    from ctsys.config.change import change_document
 
     parsed = value if as_string else edit.parse_value(value)
-    change_document(obj, "config.set", lambda doc: edit.set_value(doc, path, parsed), apply=apply_now)
+    run_change(obj, "config.set", lambda doc: edit.set_value(doc, path, parsed), apply_now, as_json=as_json)
 
 
 @config.command("unset")
 @click.argument("path")
-@click.option("--apply", "apply_now", is_flag=True, help="Run `ctsys apply` after the change.")
+@apply_option()
+@json_option
 @click.pass_obj
-def unset(obj: Obj, path: str, apply_now: bool) -> None:
-    """Remove PATH: a key goes back to its default, a list element is deleted."""
-    from ctsys.config import edit
-    from ctsys.config.change import change_document
+def unset(obj: Obj, path: str, apply_now: bool, as_json: bool) -> None:
+    """Remove PATH: a key goes back to its default, a list element is deleted.
 
-    change_document(obj, "config.unset", lambda doc: edit.unset_value(doc, path), apply=apply_now)
+    {keys}
+    """
+    from ctsys.config import edit
+
+    run_change(obj, "config.unset", lambda doc: edit.unset_value(doc, path), apply_now, as_json=as_json)
 
 
 @config.command("history")
@@ -135,21 +142,19 @@ def diff(obj: Obj, a: int | None, b: int | None) -> None:
 
 @config.command("rollback")
 @click.argument("number", type=int)
-@click.option("--apply", "apply_now", is_flag=True, help="Run `ctsys apply` after the rollback.")
+@apply_option()
+@json_option
 @click.pass_obj
-def rollback(obj: Obj, number: int, apply_now: bool) -> None:
-    """Make revision NUMBER the current document again (recorded as a new revision)."""
+def rollback(obj: Obj, number: int, apply_now: bool, as_json: bool) -> None:
+    """Make revision NUMBER the current document again (recorded as a new revision).
+
+    {keys}
+    """
     from ctsys.config import document
-    from ctsys.config.change import change_document
 
     store = _store(obj)
-    change_document(
-        obj,
-        "config.rollback",
-        lambda _doc: document.parse(store.revision_text(number)),
-        apply=apply_now,
-        summary=f"rollback to revision {number}",
-    )
+    run_change(obj, "config.rollback", lambda _doc: document.parse(store.revision_text(number)), apply_now,
+               summary=f"rollback to revision {number}", as_json=as_json)
 
 
 @config.command("export")
@@ -169,15 +174,18 @@ def export(obj: Obj, file: str) -> None:
 
 @config.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("--apply", "apply_now", is_flag=True, help="Run `ctsys apply` after the import.")
+@apply_option()
+@json_option
 @click.pass_obj
-def import_cmd(obj: Obj, file: str, apply_now: bool) -> None:
-    """Replace the document with FILE, after validating all of it (nothing changes if invalid)."""
+def import_cmd(obj: Obj, file: str, apply_now: bool, as_json: bool) -> None:
+    """Replace the document with FILE, after validating all of it (nothing changes if invalid).
+
+    {keys}
+    """
     from ctsys.config import document
-    from ctsys.config.change import change_document
 
     text = sys.stdin.read() if file == "-" else Path(file).read_text()
-    change_document(obj, "config.import", lambda _doc: document.parse(text), apply=apply_now)
+    run_change(obj, "config.import", lambda _doc: document.parse(text), apply_now, as_json=as_json)
 
 
 @config.command("schema")
@@ -186,3 +194,7 @@ def schema() -> None:
     from ctsys.config.document import Appliance
 
     print_json(Appliance.model_json_schema())
+
+
+for _command in (set_cmd, unset, rollback, import_cmd):
+    _command.help = (_command.help or "").replace("{keys}", CHANGE_JSON_KEYS)

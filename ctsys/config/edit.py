@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -109,3 +110,18 @@ def unset_value(doc: Appliance, path: str) -> Appliance:
     except (KeyError, IndexError, TypeError):
         raise CtsysError(f"{path}: no such key") from None
     return document.validate(data)
+
+
+def edit_data(mutate: Callable[[dict[str, Any]], None]) -> Callable[[Appliance], Appliance]:
+    """A document edit from a mutation of its plain data (dicts and lists), for the change service.
+
+    The whole document is validated afterwards, so an error names the field
+    (`time.servers[1].host: ...`) and nothing is written.
+    """
+
+    def edit(doc: Appliance) -> Appliance:
+        data = document.to_data(doc)
+        mutate(data)
+        return document.validate(data)
+
+    return edit

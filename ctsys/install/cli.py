@@ -100,7 +100,7 @@ def install(
             chosen, src, answers, lambda line: click.echo(line, err=as_json), bootloader=not no_bootloader
         )
     except CtsysError as exc:
-        journal.record(obj.root, "install", "error: " + " ".join(str(exc).split())[:300], {"disk": chosen.path})
+        journal.record_error(obj.root, "install", exc, {"disk": chosen.path})
         raise
     result.kept = [(k.disk.path, k.reason) for k in kept if k.disk.path != chosen.path]
     journal.record(obj.root, "install", "ok", {"disk": chosen.path, "seconds": str(result.seconds)})

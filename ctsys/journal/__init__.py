@@ -90,3 +90,12 @@ def record(
     except OSError:
         pass
     return entry
+
+
+def record_error(
+    root: str, action: str, error: BaseException | str, details: dict[str, str] | None = None
+) -> Action:
+    """Record a refused or failed action: its result is `error: ` and the error on one line."""
+    from ctsys.errors import error_text
+
+    return record(root, action, "error: " + error_text(error), details)

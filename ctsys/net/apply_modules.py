@@ -1,6 +1,6 @@
 """Apply modules of the network area, in order:
 
-net-guard (arm the timed rollback) -> network (netplan, sysctl) -> firewall (nftables)
+net-guard (refuse a cut SSH session, arm the timed rollback) -> network (netplan, sysctl) -> firewall (nftables)
 -> shaping (tc) -> relay (nginx forwards and camera proxy) -> net-record (what is in effect).
 """
 
@@ -11,11 +11,11 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from ctsys.apply.module import ApplyContext, FileSpec, Module, StagedFiles
+from ctsys.apply.module import ApplyContext, FileSpec, Module, PreflightContext, StagedFiles
 from ctsys.config.document import Appliance
 from ctsys.errors import CtsysError
 from ctsys.net import activate, firewall, netplan, relay, rollback, shaping
-from ctsys.net.change import FORCE_ENV, session_cut
+from ctsys.net.change import session_cut
 from ctsys.net.host import NetHost
 
 NET_SECTIONS = ("network", "services")
@@ -32,21 +32,31 @@ def _live(step: Callable[[Path, Appliance, NetHost], None]) -> Callable[[ApplyCo
     return activate_step
 
 
-def guard(root: Path, doc: Appliance, host: NetHost) -> None:
-    """Before any network change: refuse one that cuts the caller's SSH session, arm the rollback.
+def guard(root: Path, doc: Appliance, host: NetHost, force: bool) -> list[str]:
+    """Before any module writes: refuse a network change that cuts the caller's SSH session.
 
     `ctsys net` checked the session before committing; this catches `ctsys apply` after
-    `ctsys config set network...`. CTSYS_NET_FORCE=1 (set by --force) skips the check.
+    `ctsys config set network...`. `force` (the caller's --force) skips the check.
     """
-    if rollback.is_reverting():
-        return  # putting the snapshot back: no check, no new rollback
-    if os.environ.get(FORCE_ENV) != "1" and os.environ.get("SSH_CONNECTION"):
-        from ctsys.net import inventory
+    if rollback.is_reverting() or force or not os.environ.get("SSH_CONNECTION"):
+        return []  # putting the snapshot back: no check
+    from ctsys.net import inventory
 
-        kernel = inventory.addresses_by_interface(inventory.inventory(doc, host))
-        message = session_cut(doc, kernel)
-        if message is not None:
-            raise CtsysError(message, hint="apply it with `ctsys net apply --force` (it reverts unless confirmed)")
+    kernel = inventory.addresses_by_interface(inventory.inventory(doc, host))
+    message = session_cut(doc, kernel)
+    if message is not None:
+        raise CtsysError(message, hint="apply it with `ctsys net apply --force` (it reverts unless confirmed)")
+    return []
+
+
+def _preflight(ctx: PreflightContext) -> list[str]:
+    return guard(Path(ctx.root), ctx.doc, NetHost.current(), ctx.force)
+
+
+def arm_rollback(root: Path, doc: Appliance, host: NetHost) -> None:
+    """Before any network change: arm the timed rollback (`ctsys net confirm` stops it)."""
+    if rollback.is_reverting():
+        return  # putting the snapshot back: no new rollback
     # The countdown proper starts once the change is in effect (restart_countdown); until
     # then a margin covers a slow apply, and still reverts one that hangs.
     rollback.arm(root, doc.network.rollback_seconds + APPLY_MARGIN_SECONDS, host)
@@ -119,7 +129,8 @@ MODULES = [
             FileSpec("/etc/systemd/system/ctsys-net-rollback.timer",
                      "etc/systemd/system/ctsys-net-rollback.timer.j2"),
         ),
-        activate=_live(guard),
+        preflight=_preflight,
+        activate=_live(arm_rollback),
         after=("system",),
     ),
     Module(
@@ -192,3 +203,13 @@ MODULES = [
         after=("relay", "shaping"),
     ),
 ]
+
+
+def network_consumers() -> tuple[str, ...]:
+    """The network modules, and every other module that renders from the network section
+    (chrony's NTP server for camera networks, SNMP's listening addresses, the web site's
+    certificate names, which units run): a network change is not in effect until they follow."""
+    from ctsys.apply.registry import all_modules
+
+    names = {m.name for m in MODULES}
+    return tuple(m.name for m in all_modules() if m.name in names or "network" in m.sections)

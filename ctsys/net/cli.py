@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from ctsys.cli import Obj
+from ctsys.net.cli_change import change_options, network_change
 from ctsys.output import emit, json_option, table
 
-F = TypeVar("F", bound=Callable[..., Any])
 ROLE = click.Choice(["management", "cameras", "corporate", "unused"])
-
-
-def change_options(func: F) -> F:
-    """--force and --no-apply, shared by every command that changes the network."""
-    func = click.option(
-        "--no-apply", is_flag=True, help="Only change the document; apply later with `ctsys net apply`."
-    )(func)
-    return click.option(
-        "--force", is_flag=True,
-        help="Apply even if it would cut your current SSH session (it still reverts unless confirmed).",
-    )(func)
-
-
-def _change(obj: Obj, action: str, mutate: Callable[[dict[str, Any]], None], force: bool, no_apply: bool) -> None:
-    from ctsys.net.change import change
-
-    change(obj, action, mutate, force, not no_apply)
 
 
 @click.group()
@@ -127,7 +109,7 @@ def status(obj: Obj, as_json: bool) -> None:
 def set_cmd(obj: Obj, name: str, role: str | None, dhcp4: bool | None, dhcp6: bool | None,
             addresses: tuple[str, ...], clear_addresses: bool, gateway4: str | None, gateway6: str | None,
             mtu: int | None, egress_mbit: int | None, gateway_egress_mbit: int | None,
-            force: bool, no_apply: bool) -> None:
+            force: bool, apply_now: bool) -> None:
     """Configure interface NAME (a NIC, bond or VLAN); a NIC not yet in the document is added.
 
     Example: ctsys net set eth1 --role cameras --address 192.168.50.1/24 --egress-mbit 500
@@ -152,21 +134,21 @@ def set_cmd(obj: Obj, name: str, role: str | None, dhcp4: bool | None, dhcp6: bo
             if number is not None:
                 iface[key] = number or None
 
-    _change(obj, "net.set", mutate, force, no_apply)
+    network_change(obj, "net.set", mutate, force, apply_now)
 
 
 @net.command("remove")
 @click.argument("name")
 @change_options
 @click.pass_obj
-def remove(obj: Obj, name: str, force: bool, no_apply: bool) -> None:
+def remove(obj: Obj, name: str, force: bool, apply_now: bool) -> None:
     """Remove interface NAME (NIC, bond or VLAN) from the document: it is no longer configured."""
     from ctsys.net.change import find
 
     def mutate(net: dict[str, Any]) -> None:
         net["interfaces"].remove(find(net["interfaces"], name, "interface"))
 
-    _change(obj, "net.remove", mutate, force, no_apply)
+    network_change(obj, "net.remove", mutate, force, apply_now)
 
 
 @net.command("bond")
@@ -184,7 +166,7 @@ def remove(obj: Obj, name: str, force: bool, no_apply: bool) -> None:
 @change_options
 @click.pass_obj
 def bond(obj: Obj, name: str, members: tuple[str, ...], mode: str, miimon: int, primary: str | None,
-         lacp_rate: str, hash_policy: str, role: str, addresses: tuple[str, ...], force: bool, no_apply: bool) -> None:
+         lacp_rate: str, hash_policy: str, role: str, addresses: tuple[str, ...], force: bool, apply_now: bool) -> None:
     """Create or redefine bond NAME over the member NICs (which may not be used elsewhere).
 
     Example: ctsys net bond bond0 --member eth1 --member eth2 --mode 802.3ad --role cameras
@@ -201,7 +183,7 @@ def bond(obj: Obj, name: str, members: tuple[str, ...], mode: str, miimon: int, 
         if addresses:
             iface["addresses"] = list(addresses)
 
-    _change(obj, "net.bond", mutate, force, no_apply)
+    network_change(obj, "net.bond", mutate, force, apply_now)
 
 
 @net.command("vlan")
@@ -213,7 +195,7 @@ def bond(obj: Obj, name: str, members: tuple[str, ...], mode: str, miimon: int, 
 @change_options
 @click.pass_obj
 def vlan(obj: Obj, name: str, vlan_id: int, link: str, role: str, addresses: tuple[str, ...],
-         force: bool, no_apply: bool) -> None:
+         force: bool, apply_now: bool) -> None:
     """Create or redefine VLAN interface NAME with tag ID on LINK (a NIC or a bond)."""
 
     def mutate(net: dict[str, Any]) -> None:
@@ -225,7 +207,7 @@ def vlan(obj: Obj, name: str, vlan_id: int, link: str, role: str, addresses: tup
         if addresses:
             iface["addresses"] = list(addresses)
 
-    _change(obj, "net.vlan", mutate, force, no_apply)
+    network_change(obj, "net.vlan", mutate, force, apply_now)
 
 
 @net.command("dns")
@@ -233,13 +215,13 @@ def vlan(obj: Obj, name: str, vlan_id: int, link: str, role: str, addresses: tup
 @click.option("--search", "search", multiple=True, metavar="DOMAIN", help="Search domain (repeatable).")
 @change_options
 @click.pass_obj
-def dns(obj: Obj, servers: tuple[str, ...], search: tuple[str, ...], force: bool, no_apply: bool) -> None:
+def dns(obj: Obj, servers: tuple[str, ...], search: tuple[str, ...], force: bool, apply_now: bool) -> None:
     """Set the DNS resolvers and search domains."""
 
     def mutate(net: dict[str, Any]) -> None:
         net["dns"] = {"servers": list(servers), "search": list(search)}
 
-    _change(obj, "net.dns", mutate, force, no_apply)
+    network_change(obj, "net.dns", mutate, force, apply_now)
 
 
 @net.command("firewall")
@@ -250,7 +232,7 @@ def dns(obj: Obj, servers: tuple[str, ...], search: tuple[str, ...], force: bool
 @change_options
 @click.pass_obj
 def firewall_cmd(obj: Obj, ssh_from: tuple[str, ...], https_from: tuple[str, ...], snmp_from: tuple[str, ...],
-                 ntp_on_cameras: bool | None, force: bool, no_apply: bool) -> None:
+                 ntp_on_cameras: bool | None, force: bool, apply_now: bool) -> None:
     """Which roles may reach the appliance's services; everything else is dropped."""
 
     def mutate(net: dict[str, Any]) -> None:
@@ -261,7 +243,7 @@ def firewall_cmd(obj: Obj, ssh_from: tuple[str, ...], https_from: tuple[str, ...
         if ntp_on_cameras is not None:
             fw["ntp_on_cameras"] = ntp_on_cameras
 
-    _change(obj, "net.firewall", mutate, force, no_apply)
+    network_change(obj, "net.firewall", mutate, force, apply_now)
 
 
 # -- apply, confirm, rollback -------------------------------------------------
@@ -276,9 +258,13 @@ def apply_cmd(obj: Obj, force: bool, as_json: bool) -> None:
     chrony's NTP server for camera networks, SNMP, the web site, the services.
     Refused when it would cut your SSH session, unless --force.
     """
-    from ctsys.net.change import apply_network
+    from ctsys.commands import run_apply
+    from ctsys.net.apply_modules import network_consumers
+    from ctsys.net.cli_change import say_countdown
 
-    apply_network(Path(obj.root), as_json, force)
+    run_apply(obj, only=network_consumers(), force=force, as_json=as_json)
+    if not as_json:
+        say_countdown(obj)
 
 
 @net.command("confirm")
@@ -303,11 +289,12 @@ def rollback_cmd(obj: Obj, expired: bool) -> None:
     from ctsys import journal
     from ctsys.net import rollback
     from ctsys.net.host import NetHost
+    from ctsys.net.revert import revert
 
     if expired and not rollback.wait_until_due(Path(obj.root)):
         click.echo("nothing to roll back (confirmed)")
         return
-    reverted = rollback.revert(Path(obj.root), NetHost.current(), expired_only=expired)
+    reverted = revert(Path(obj.root), NetHost.current(), expired_only=expired)
     if reverted is None:
         click.echo("nothing to roll back")
         return

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from ctsys.cli import Obj
+from ctsys.commands import current
+from ctsys.net.cli_change import change_options, network_change
 from ctsys.output import emit, json_option, table
 
 
-def _change(obj: Obj, action: str, mutate: Any, force: bool, no_apply: bool) -> None:
-    from ctsys.net.change import change
+def _put(obj: Obj, key: str, noun: str, entry: dict[str, Any], force: bool, apply_now: bool) -> None:
+    """Add `entry` to network.KEY, in place of the one of the same name (action net.NOUN.add)."""
 
-    change(obj, action, mutate, force, not no_apply)
+    def mutate(net: dict[str, Any]) -> None:
+        net[key] = [i for i in net[key] if i["name"] != entry["name"]] + [entry]
+
+    network_change(obj, f"net.{noun}.add", mutate, force, apply_now)
+
+
+def _list_command(key: str, help_text: str, row: Callable[[Any], tuple[Any, ...]], headers: list[str]) -> click.Command:
+    """`list [--json]`: the entries of network.KEY, one table row each."""
+
+    @click.command("list", help=help_text)
+    @json_option
+    @click.pass_obj
+    def list_cmd(obj: Obj, as_json: bool) -> None:
+        items = getattr(current(obj).network, key)
+        emit(items, as_json, lambda entries: table([row(e) for e in entries], headers))
+
+    return list_cmd
 
 
 def _target(text: str) -> tuple[str, int]:
@@ -40,53 +59,48 @@ def forward() -> None:
 @click.option("--udp", is_flag=True, help="Relay UDP instead of TCP.")
 @click.option("--allow-from", multiple=True, type=click.Choice(["management", "cameras", "corporate"]),
               help="Roles that may use the forward (default: corporate, management).")
-@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
-@click.option("--no-apply", is_flag=True, help="Only change the document.")
+@change_options
 @click.pass_obj
 def forward_add(obj: Obj, name: str, port: int, to: str, udp: bool, allow_from: tuple[str, ...],
-                force: bool, no_apply: bool) -> None:
+                force: bool, apply_now: bool) -> None:
     """Add (or replace) forward NAME: appliance PORT -> ADDRESS:PORT.
 
     Example: ctsys net forward add cam7-rtsp --port 8554 --to 192.168.50.17:554
     """
     address, target_port = _target(to)
 
-    def mutate(net: dict[str, Any]) -> None:
-        entry: dict[str, Any] = {"name": name, "port": port, "protocol": "udp" if udp else "tcp",
-                                 "target": address, "target_port": target_port}
-        if allow_from:
-            entry["allow_from"] = list(allow_from)
-        net["forwards"] = [f for f in net["forwards"] if f["name"] != name] + [entry]
-
-    _change(obj, "net.forward.add", mutate, force, no_apply)
+    entry: dict[str, Any] = {"name": name, "port": port, "protocol": "udp" if udp else "tcp",
+                             "target": address, "target_port": target_port}
+    if allow_from:
+        entry["allow_from"] = list(allow_from)
+    _put(obj, "forwards", "forward", entry, force, apply_now)
 
 
-@forward.command("list")
-@json_option
-@click.pass_obj
-def forward_list(obj: Obj, as_json: bool) -> None:
-    """List the forwards. JSON: [{name, port, protocol, target, target_port, allow_from}]."""
-    from ctsys.config.store import ConfigStore
-
-    forwards = ConfigStore(obj.root).load().network.forwards
-    emit(forwards, as_json, lambda fs: table(
-        [(f.name, f"{f.port}/{f.protocol}", f"{f.target}:{f.target_port}", ",".join(f.allow_from)) for f in fs],
-        ["name", "port", "target", "allowed from"]))
+forward.add_command(_list_command(
+    "forwards", "List the forwards. JSON: [{name, port, protocol, target, target_port, allow_from}].",
+    lambda f: (f.name, f"{f.port}/{f.protocol}", f"{f.target}:{f.target_port}", ",".join(f.allow_from)),
+    ["name", "port", "target", "allowed from"]))
 
 
-@forward.command("remove")
-@click.argument("name")
-@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
-@click.option("--no-apply", is_flag=True, help="Only change the document.")
-@click.pass_obj
-def forward_remove(obj: Obj, name: str, force: bool, no_apply: bool) -> None:
-    """Remove forward NAME."""
-    from ctsys.net.change import find
+def _remove_command(key: str, noun: str, help_text: str) -> click.Command:
+    """`remove NAME`: drop the entry of network.KEY named NAME (action net.NOUN.remove)."""
 
-    def mutate(net: dict[str, Any]) -> None:
-        net["forwards"].remove(find(net["forwards"], name, "forward"))
+    @click.command("remove", help=help_text)
+    @click.argument("name")
+    @change_options
+    @click.pass_obj
+    def remove(obj: Obj, name: str, force: bool, apply_now: bool) -> None:
+        from ctsys.net.change import find
 
-    _change(obj, "net.forward.remove", mutate, force, no_apply)
+        def mutate(net: dict[str, Any]) -> None:
+            net[key].remove(find(net[key], name, noun))
+
+        network_change(obj, f"net.{noun}.remove", mutate, force, apply_now)
+
+    return remove
+
+
+forward.add_command(_remove_command("forwards", "forward", "Remove forward NAME."))
 
 
 @click.group()
@@ -104,11 +118,10 @@ def proxy() -> None:
 @click.option("--camera", required=True, metavar="ADDRESS[:PORT]", help="Camera address (port 80 by default).")
 @click.option("--auth-user", metavar="USER", help="Ask for this user (basic auth); prompts for the password.")
 @click.option("--auth-password", metavar="PASSWORD", help="Password for --auth-user (prompted when omitted).")
-@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
-@click.option("--no-apply", is_flag=True, help="Only change the document.")
+@change_options
 @click.pass_obj
 def proxy_add(obj: Obj, name: str, port: int, camera: str, auth_user: str | None, auth_password: str | None,
-              force: bool, no_apply: bool) -> None:
+              force: bool, apply_now: bool) -> None:
     """Add (or replace) proxy NAME: https://APPLIANCE:PORT/ -> http://CAMERA/.
 
     Example: ctsys net proxy add cam7 --port 8447 --camera 192.168.50.17 --auth-user viewer
@@ -124,38 +137,14 @@ def proxy_add(obj: Obj, name: str, port: int, camera: str, auth_user: str | None
         digest = run(["openssl", "passwd", "-6", "-stdin"], input=password + "\n").stdout.strip()
         auth = {"user": auth_user, "password_hash": digest}
 
-    def mutate(net: dict[str, Any]) -> None:
-        entry: dict[str, Any] = {"name": name, "port": port, "camera": address, "camera_port": camera_port}
-        if auth:
-            entry["auth"] = auth
-        net["proxies"] = [p for p in net["proxies"] if p["name"] != name] + [entry]
-
-    _change(obj, "net.proxy.add", mutate, force, no_apply)
+    entry: dict[str, Any] = {"name": name, "port": port, "camera": address, "camera_port": camera_port}
+    if auth:
+        entry["auth"] = auth
+    _put(obj, "proxies", "proxy", entry, force, apply_now)
 
 
-@proxy.command("list")
-@json_option
-@click.pass_obj
-def proxy_list(obj: Obj, as_json: bool) -> None:
-    """List the camera proxies. JSON: [{name, port, camera, camera_port, auth, allow_from}] (hash included)."""
-    from ctsys.config.store import ConfigStore
-
-    proxies = ConfigStore(obj.root).load().network.proxies
-    emit(proxies, as_json, lambda ps: table(
-        [(p.name, p.port, f"{p.camera}:{p.camera_port}", p.auth.user if p.auth else "-") for p in ps],
-        ["name", "https port", "camera", "login"]))
-
-
-@proxy.command("remove")
-@click.argument("name")
-@click.option("--force", is_flag=True, help="Apply even if it would cut your SSH session.")
-@click.option("--no-apply", is_flag=True, help="Only change the document.")
-@click.pass_obj
-def proxy_remove(obj: Obj, name: str, force: bool, no_apply: bool) -> None:
-    """Remove camera proxy NAME."""
-    from ctsys.net.change import find
-
-    def mutate(net: dict[str, Any]) -> None:
-        net["proxies"].remove(find(net["proxies"], name, "proxy"))
-
-    _change(obj, "net.proxy.remove", mutate, force, no_apply)
+proxy.add_command(_list_command(
+    "proxies", "List the camera proxies. JSON: [{name, port, camera, camera_port, auth, allow_from}] (hash included).",
+    lambda p: (p.name, p.port, f"{p.camera}:{p.camera_port}", p.auth.user if p.auth else "-"),
+    ["name", "https port", "camera", "login"]))
+proxy.add_command(_remove_command("proxies", "proxy", "Remove camera proxy NAME."))

@@ -6,21 +6,21 @@
   that file as the snapshot in pending.json and starts ctsys-net-rollback.timer.
   The timer, not a thread, reverts: killing ctsys does not stop it.
 - `ctsys net confirm` from a new connection stops the timer and drops the snapshot.
-- `revert()` puts the snapshot's sections back into the document, then renders and
-  activates the network modules again. It is a plain function, so tests run it in a
-  namespace without systemd; the timer calls it through `ctsys net rollback --expired`.
+- `ctsys.net.revert.revert()` puts the snapshot's sections back into the document, then
+  renders and activates the network modules again (`reverting()` meanwhile). This file
+  is below the apply modules: they arm and read the rollback, the revert applies them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -43,6 +43,17 @@ _reverting = False
 
 def is_reverting() -> bool:
     return _reverting
+
+
+@contextlib.contextmanager
+def reverting() -> Iterator[None]:
+    """While the snapshot is put back: the apply modules neither check the session nor arm."""
+    global _reverting
+    _reverting = True
+    try:
+        yield
+    finally:
+        _reverting = False
 
 
 @dataclass
@@ -116,9 +127,7 @@ def confirm(root: Path, host: NetHost, session: str | None = None) -> Pending:
             f"confirm from a new connection: this is the SSH session ({client}) that made the change",
             hint="open a second SSH session to the appliance and run `ctsys net confirm` there",
         )
-    if host.systemd:
-        run(["systemctl", "stop", TIMER], check=False)
-    remove_durable(under_root(root, PENDING_FILE))
+    finished(root, host)
     return pending
 
 
@@ -140,37 +149,8 @@ def wait_until_due(root: Path, limit: float = 7200.0, sleep: Callable[[float], N
     return False
 
 
-def revert(root: Path, host: NetHost, expired_only: bool = False) -> Pending | None:
-    """Put the snapshot back: document sections, files, kernel state. None if nothing pending."""
-    global _reverting
-    from ctsys.apply.engine import Engine
-    from ctsys.config.store import ConfigStore
-    from ctsys.net.apply_modules import MODULES
-
-    pending = load_pending(root)
-    if pending is None:
-        return None
-    # The timer starts after the deadline is written, so it never fires early; allow clock jitter.
-    if expired_only and pending.remaining() > 0.5:
-        log.info("rollback not due yet (%.0f s left)", pending.remaining())
-        return None
-    snapshot: dict[str, Any] = yaml.safe_load(pending.snapshot) or {}
-    store = ConfigStore(root)
-    _reverting = True
-    try:
-        with store.transaction() as t:
-            data = document.to_data(t.doc)
-            data.update({k: v for k, v in snapshot.items() if k in SECTIONS})
-            restored = document.validate(data)
-            t.commit(restored, "ctsys net rollback", summary="network change not confirmed: rolled back")
-            engine = Engine(root, list(MODULES), live=True)
-            outcomes = engine.apply(restored, force=True)
-        failed = [o for o in outcomes if o.status in ("failed", "skipped")]
-        if failed:
-            raise CtsysError("rollback incomplete: " + "; ".join(f"{o.module}: {o.error}" for o in failed))
-    finally:
-        _reverting = False
+def finished(root: Path, host: NetHost) -> None:
+    """The change was confirmed or reverted: drop the snapshot and stop the timer."""
     remove_durable(under_root(root, PENDING_FILE))
     if host.systemd:
         run(["systemctl", "stop", TIMER], check=False)
-    return pending

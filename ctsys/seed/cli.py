@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import sys
 from typing import Any
@@ -130,7 +129,7 @@ def apply_cmd(obj: Obj, dry_run: bool, first_boot: bool, as_json: bool, devices:
     JSON keys: as `ctsys seed show`, and revision, applied.
     """
     from ctsys import journal
-    from ctsys.config.change import change_document
+    from ctsys.change import change
     from ctsys.config.store import ConfigStore
     from ctsys.errors import CtsysError
     from ctsys.seed import firstboot
@@ -159,7 +158,7 @@ def apply_cmd(obj: Obj, dry_run: bool, first_boot: bool, as_json: bool, devices:
     try:
         result = plan(ConfigStore(obj.root).load(), found)  # every field checked before anything changes
     except CtsysError as exc:
-        journal.record(obj.root, "seed.apply", "error: " + " ".join(str(exc).split())[:300], {"source": found.where})
+        journal.record_error(obj.root, "seed.apply", exc, {"source": found.where})
         raise
     report = _report(found, result, looked, before)
     if dry_run:
@@ -170,26 +169,25 @@ def apply_cmd(obj: Obj, dry_run: bool, first_boot: bool, as_json: bool, devices:
             click.echo("dry run: nothing changed")
         return
     _human(report, err=as_json)
-    # change_document says what it did on stdout, and to run `ctsys apply` (done just below).
-    with contextlib.redirect_stdout(io.StringIO()):
-        rev = change_document(obj, "seed.apply", lambda doc: plan(doc, found).doc, apply=False,
-                              summary=summary(found, result))
+    # The document only: the apply comes just below, at boot or as `ctsys apply`.
+    rev = change(obj.root, "seed.apply", lambda doc: plan(doc, found).doc, apply=False,
+                 summary=summary(found, result)).revision
     if rev is not None:
         click.echo(f"revision {rev.number}: {rev.summary}", err=as_json)
     if first_boot and obj.live and firstboot.boot_in_progress():
         try:
             outcomes = firstboot.apply_during_boot(obj.root)
         except CtsysError as exc:
-            journal.record(obj.root, "apply", "error: " + " ".join(str(exc).split())[:300], {"during": "boot"})
+            journal.record_error(obj.root, "apply", exc, {"during": "boot"})
             raise
         rendered = [o.module for o in outcomes if o.status == "applied"]
         journal.record(obj.root, "apply", "ok", {"applied": ",".join(rendered), "during": "boot"})
         click.echo(f"rendered for this boot: {', '.join(rendered) or 'nothing changed'}", err=as_json)
     else:
-        from ctsys.apply.cli import run_apply
+        from ctsys.commands import run_apply
 
         with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
-            run_apply(obj, dry_run=False, force=False, only=(), as_json=False)
+            run_apply(obj)
     # Remembered by every apply: a seed applied by hand is not applied again at the next boot.
     firstboot.remember(obj.root, found.sha256, found.where, rev.number if rev else None)
     if as_json:

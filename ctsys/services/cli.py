@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ctsys.cli import Obj
+from ctsys.commands import apply_option, run_change
 from ctsys.config.sections.services import ServicesSection
 from ctsys.output import emit, json_option, table
 
@@ -56,25 +57,20 @@ def list_cmd(obj: Obj, as_json: bool) -> None:
     )
 
 
-def _toggle(obj: Obj, name: str, enabled: bool, no_apply: bool) -> None:
+def _toggle(obj: Obj, name: str, enabled: bool, apply_now: bool) -> None:
     from ctsys.config import edit
-    from ctsys.config.change import change_document
 
-    change_document(
-        obj,
-        f"service.{'enable' if enabled else 'disable'}",
-        lambda doc: edit.set_value(doc, f"services.{name}.enabled", enabled),
-        apply=not no_apply,
-    )
+    run_change(obj, f"service.{'enable' if enabled else 'disable'}",
+               lambda doc: edit.set_value(doc, f"services.{name}.enabled", enabled), apply_now)
 
 
 def _toggle_command(verb: str, enabled: bool, help_text: str) -> click.Command:
     @click.command(verb, help=help_text)
     @click.argument("name", type=NAMES)
-    @click.option("--no-apply", is_flag=True, help="Change the document only; run `ctsys apply` later.")
+    @apply_option()
     @click.pass_obj
-    def command(obj: Obj, name: str, no_apply: bool) -> None:
-        _toggle(obj, name, enabled, no_apply)
+    def command(obj: Obj, name: str, apply_now: bool) -> None:
+        _toggle(obj, name, enabled, apply_now)
 
     return command
 
@@ -98,7 +94,7 @@ def restart(obj: Obj, name: str) -> None:
     try:
         run(["systemctl", "restart", unit], timeout=120)
     except CtsysError as exc:
-        journal.record(obj.root, "service.restart", "error: " + " ".join(str(exc).split())[:300], {"unit": unit})
+        journal.record_error(obj.root, "service.restart", exc, {"unit": unit})
         raise
     journal.record(obj.root, "service.restart", "ok", {"unit": unit})
     click.echo(f"restarted {unit}")

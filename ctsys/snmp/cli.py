@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from ctsys.cli import Obj
+from ctsys.commands import apply_option, change_data, current
 from ctsys.output import emit, json_option, table
 
-APPLY = click.option("--apply", "apply_now", is_flag=True, help="Run `ctsys apply` after the change.")
+APPLY = apply_option()
 MIB = Path(__file__).parent / "mibs" / "CT-SERVER-MIB.txt"
 DEFAULT_PEN = 99999
 
@@ -24,7 +25,8 @@ def snmp() -> None:
     traps, v3 informs) sent to managers when an alert is raised.
 
     Turn the agent on with `ctsys service enable snmp` (services.snmp). Changes go
-    to the `snmp` section; `ctsys apply` (or --apply) renders /etc/snmp/snmpd.conf.
+    to the `snmp` section and are applied at once (/etc/snmp/snmpd.conf); --no-apply
+    only changes the document, for `ctsys apply` later.
     """
 
 
@@ -52,9 +54,8 @@ def show(obj: Obj, secrets: bool, as_json: bool) -> None:
     managers[{host, port, version, community, user}].
     """
     from ctsys.snmp.render import listen_addresses
-    from ctsys.time.docchange import load
 
-    doc = load(obj)
+    doc = current(obj)
     data = doc.snmp.model_dump(mode="json") if secrets else _masked(doc)
     data = {"enabled": doc.services.snmp.enabled, "port": doc.services.snmp.port,
             "listen": listen_addresses(doc), **data}  # fmt: skip
@@ -90,8 +91,6 @@ def set_cmd(
     apply_now: bool,
 ) -> None:  # fmt: skip
     """Set contact, location, enterprise number or listening roles."""
-    from ctsys.time.docchange import change
-
     def mutate(data: dict[str, Any]) -> None:
         s = data["snmp"]
         for key, value in (("contact", contact), ("location", location), ("enterprise_number", enterprise_number)):
@@ -100,7 +99,7 @@ def set_cmd(
         if roles:
             s["roles"] = list(roles)
 
-    change(obj, "snmp.set", mutate, apply_now)
+    change_data(obj, "snmp.set", mutate, apply_now)
 
 
 # -- communities --------------------------------------------------------------------
@@ -118,33 +117,33 @@ def community() -> None:
 @click.pass_obj
 def community_add(obj: Obj, name: str, sources: tuple[str, ...], apply_now: bool) -> None:
     """Add the community NAME, usable from the --source subnets only."""
-    from ctsys.time.docchange import change
-
-    change(obj, "snmp.community.add",
-           lambda d: d["snmp"]["communities"].append({"name": name, "sources": list(sources)}), apply_now)  # fmt: skip
+    entry = {"name": name, "sources": list(sources)}
+    change_data(obj, "snmp.community.add", lambda d: d["snmp"]["communities"].append(entry), apply_now)
 
 
-@community.command("remove")
-@click.argument("name")
-@APPLY
-@click.pass_obj
-def community_remove(obj: Obj, name: str, apply_now: bool) -> None:
-    """Remove the community NAME."""
-    _remove(obj, "communities", "name", name, "community", apply_now)
+def _remove_command(key: str, field: str, what: str, help_text: str) -> click.Command:
+    """`remove VALUE`: drop the entry of snmp.KEY whose FIELD is VALUE (an error if there is none)."""
+
+    @click.command("remove", help=help_text)
+    @click.argument("value", metavar=field.upper())
+    @APPLY
+    @click.pass_obj
+    def remove(obj: Obj, value: str, apply_now: bool) -> None:
+        from ctsys.errors import CtsysError
+
+        def mutate(data: dict[str, Any]) -> None:
+            items = data["snmp"][key]
+            kept = [i for i in items if i[field] != value]
+            if len(kept) == len(items):
+                raise CtsysError(f"snmp.{key}: no {what} {value!r}")
+            data["snmp"][key] = kept
+
+        change_data(obj, f"snmp.{what}.remove", mutate, apply_now)
+
+    return remove
 
 
-def _remove(obj: Obj, key: str, field: str, value: str, what: str, apply_now: bool) -> None:
-    from ctsys.errors import CtsysError
-    from ctsys.time.docchange import change
-
-    def mutate(data: dict[str, Any]) -> None:
-        items = data["snmp"][key]
-        kept = [i for i in items if i[field] != value]
-        if len(kept) == len(items):
-            raise CtsysError(f"snmp.{key}: no {what} {value!r}")
-        data["snmp"][key] = kept
-
-    change(obj, f"snmp.{what}.remove", mutate, apply_now)
+community.add_command(_remove_command("communities", "name", "community", "Remove the community NAME."))
 
 
 # -- v3 users --------------------------------------------------------------------------
@@ -162,20 +161,12 @@ def user() -> None:
 @click.pass_obj
 def user_add(obj: Obj, name: str, auth: str, auth_passphrase: str, priv_passphrase: str, apply_now: bool) -> None:
     """Add the v3 user NAME (passphrases are prompted for unless given)."""
-    from ctsys.time.docchange import change
-
     entry = {"name": name, "auth": auth, "auth_passphrase": auth_passphrase, "priv": "AES",
              "priv_passphrase": priv_passphrase}  # fmt: skip
-    change(obj, "snmp.user.add", lambda d: d["snmp"]["users"].append(entry), apply_now)
+    change_data(obj, "snmp.user.add", lambda d: d["snmp"]["users"].append(entry), apply_now)
 
 
-@user.command("remove")
-@click.argument("name")
-@APPLY
-@click.pass_obj
-def user_remove(obj: Obj, name: str, apply_now: bool) -> None:
-    """Remove the v3 user NAME."""
-    _remove(obj, "users", "name", name, "user", apply_now)
+user.add_command(_remove_command("users", "name", "user", "Remove the v3 user NAME."))
 
 
 # -- managers ----------------------------------------------------------------------------
@@ -194,22 +185,15 @@ def manager() -> None:
 def manager_add(obj: Obj, host: str, port: int, community: str | None, user_name: str | None, apply_now: bool) -> None:
     """Send notifications to HOST: v2c traps with --community, v3 informs with --user."""
     from ctsys.errors import CtsysError
-    from ctsys.time.docchange import change
 
     if bool(community) == bool(user_name):
         raise CtsysError("give either --community (v2c traps) or --user (v3 informs)")
     entry = {"host": host, "port": port, "version": "2c" if community else "3", "community": community,
              "user": user_name}  # fmt: skip
-    change(obj, "snmp.manager.add", lambda d: d["snmp"]["managers"].append(entry), apply_now)
+    change_data(obj, "snmp.manager.add", lambda d: d["snmp"]["managers"].append(entry), apply_now)
 
 
-@manager.command("remove")
-@click.argument("host")
-@APPLY
-@click.pass_obj
-def manager_remove(obj: Obj, host: str, apply_now: bool) -> None:
-    """Stop sending notifications to HOST."""
-    _remove(obj, "managers", "host", host, "manager", apply_now)
+manager.add_command(_remove_command("managers", "host", "manager", "Stop sending notifications to HOST."))
 
 
 @manager.command("list")
@@ -217,9 +201,7 @@ def manager_remove(obj: Obj, host: str, apply_now: bool) -> None:
 @click.pass_obj
 def manager_list(obj: Obj, as_json: bool) -> None:
     """List the managers. JSON: [{host, port, version, community, user}] (community masked)."""
-    from ctsys.time.docchange import load
-
-    rows = _masked(load(obj))["managers"]
+    rows = _masked(current(obj))["managers"]
     emit(rows, as_json, lambda r: table([(m["host"], m["port"], m["version"], m["user"] or m["community"]) for m in r],
                                         ["host", "port", "version", "credential"]) if r else "no manager")  # fmt: skip
 
@@ -252,10 +234,9 @@ def notify(obj: Obj) -> None:
     """
     from ctsys.errors import CtsysError
     from ctsys.snmp.notify import Event, send
-    from ctsys.time.docchange import load
 
     event = Event.from_environment(os.environ)
-    failed = send(load(obj), event)
+    failed = send(current(obj), event)
     if failed:
         raise CtsysError(f"notification not delivered to: {', '.join(failed)}")
 
@@ -271,9 +252,8 @@ def watch(obj: Obj, as_json: bool) -> None:
     list of events.
     """
     from ctsys.snmp.watch import check
-    from ctsys.time.docchange import load
 
-    events = check(obj.root, load(obj))
+    events = check(obj.root, current(obj))
     emit(events, as_json, lambda e: "\n".join(e) if e else "no change")
 
 
@@ -293,9 +273,7 @@ def sync_users(users_file: str, persistent_file: str) -> None:
 @click.pass_obj
 def mib(obj: Obj, output: str | None) -> None:
     """Print CT-SERVER-MIB with the configured enterprise number, for the managers to load."""
-    from ctsys.time.docchange import load
-
-    number = load(obj).snmp.enterprise_number
+    number = current(obj).snmp.enterprise_number
     text = MIB.read_text().replace(f"::= {{ enterprises {DEFAULT_PEN} }}", f"::= {{ enterprises {number} }}")
     if output:
         Path(output).write_text(text)

@@ -1,4 +1,4 @@
-"""Change the `storage` section and put it into effect (commit, journal, apply)."""
+"""Change the `storage` section and put it into effect: the storage commands' side of the change service."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import click
 from ctsys.cli import Obj
 from ctsys.config.document import Appliance, validate
 from ctsys.config.sections.storage import DataVolume, StorageSection
-from ctsys.errors import CtsysError
 
 
 def with_storage(doc: Appliance, storage: StorageSection) -> Appliance:
@@ -25,27 +24,13 @@ def change_storage(
     modules: tuple[str, ...] = ("storage",),
     details: dict[str, str] | None = None,
 ) -> Appliance:
-    """Apply `edit` to the document under the lock, commit it, then apply `modules`."""
-    from ctsys import journal
-    from ctsys.apply.cli import run_apply
-    from ctsys.config.store import ConfigStore
-    from ctsys.identity import command_line
+    """Make the change through the change service, then apply `modules`, even when the
+    document already said it: the disk was just formatted, mounted or assembled."""
+    from ctsys.commands import run_change
 
-    store = ConfigStore(obj.root)
-    try:
-        with store.transaction() as txn:
-            new = edit(txn.doc)
-            rev = txn.commit(new, command_line())
-    except CtsysError as exc:
-        journal.record(obj.root, action, "error: " + " ".join(str(exc).split())[:300], details)
-        raise
-    info = dict(details or {})
-    info["revision"] = str(rev.number) if rev else "none"
-    journal.record(obj.root, action, "ok", info)
-    if rev is not None:
-        click.echo(f"revision {rev.number}: {rev.summary}")
-    run_apply(obj, dry_run=False, force=False, only=modules, as_json=False)
-    return new
+    doc = run_change(obj, action, edit, modules, details=details, apply_unchanged=True).doc
+    assert doc is not None
+    return doc
 
 
 def load(obj: Obj) -> Appliance:

@@ -161,7 +161,7 @@ def disk_format(
     try:
         check_allowed(target, force, _confirm_serial(target, force, serial), "format", refusals(target))
     except CtsysError as exc:
-        journal.record(obj.root, "disk.format", "error: " + " ".join(str(exc).split())[:300], {"disk": target.path})
+        journal.record_error(obj.root, "disk.format", exc, {"disk": target.path})
         raise
     result = format_disk(target, volume_id, filesystem, progress=_progress)
     journal.record(
@@ -251,7 +251,7 @@ def disk_unmount(obj: Obj, volume_ref: str, move_cameras: bool, target: str | No
     try:
         unmount_volume(volume, root=obj.root, wait=wait)
     except CtsysError as exc:
-        journal.record(obj.root, "storage.volume.unmount", "error: " + " ".join(str(exc).split())[:300])
+        journal.record_error(obj.root, "storage.volume.unmount", exc)
         raise
     change_storage(obj, "storage.volume.unmount", _set_enabled(volume.id, False), details={"volume": volume.label})
     click.echo(f"{volume.label} unmounted from {volume.mountpoint}")

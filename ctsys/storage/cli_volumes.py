@@ -111,7 +111,7 @@ def storage_adopt(
     """
     from pathlib import Path
 
-    from ctsys.config.change import change_document
+    from ctsys.commands import run_change
     from ctsys.storage.adopt import STAMP, merge, restore_index, scan, start_degraded, wait_for_arrays
     from ctsys.storage.marker import INDEX_DIR
     from ctsys.storage.mounts import systemd_running
@@ -168,11 +168,11 @@ def storage_adopt(
         volumes = volumes_of(adopted, found)
         _, plan = plan_cameras(load(obj), volumes)
         if plan.changes:
-            change_document(
+            run_change(
                 obj,
                 "storage.adopt.cameras",
                 lambda current: plan_cameras(current, volumes)[0] or current,
-                only=("recorder",),
+                ("recorder",),
                 summary=plan.summary(),
             )
             current = load(obj)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import click
 
 from ctsys.cli import Obj
+from ctsys.commands import apply_option, run_change
 from ctsys.config.document import Appliance
 from ctsys.output import emit, json_option
 
-NO_APPLY = click.option("--no-apply", is_flag=True, help="Change the document only; run `ctsys apply` later.")
+APPLY = apply_option()
 
 
-def _set(obj: Obj, action: str, path: str, value: object, no_apply: bool) -> None:
+def _set(obj: Obj, action: str, path: str, value: object, apply_now: bool) -> None:
     from ctsys.config import edit
-    from ctsys.config.change import change_document
 
-    change_document(obj, action, lambda doc: edit.set_value(doc, path, value), apply=not no_apply)
+    run_change(obj, action, lambda doc: edit.set_value(doc, path, value), apply_now)
 
 
 @click.group()
@@ -68,10 +68,10 @@ SETTINGS = (
 def _setting_command(name: str, path: str, help_text: str) -> click.Command:
     @click.command(name, help=help_text)
     @click.argument("value")
-    @NO_APPLY
+    @APPLY
     @click.pass_obj
-    def command(obj: Obj, value: str, no_apply: bool) -> None:
-        _set(obj, path, path, value, no_apply)
+    def command(obj: Obj, value: str, apply_now: bool) -> None:
+        _set(obj, path, path, value, apply_now)
 
     return command
 
@@ -82,11 +82,11 @@ for _name, _path, _help in SETTINGS:
 
 @system.command("gui")
 @click.argument("state", type=click.Choice(["on", "off"]))
-@NO_APPLY
+@APPLY
 @click.pass_obj
-def gui(obj: Obj, state: str, no_apply: bool) -> None:
+def gui(obj: Obj, state: str, apply_now: bool) -> None:
     """Switch the graphical desktop (LightDM, desktop flavour only) on or off."""
-    _set(obj, "services.gui", "services.gui.enabled", state == "on", no_apply)
+    _set(obj, "services.gui", "services.gui.enabled", state == "on", apply_now)
 
 
 @system.group("admin-key")
@@ -96,12 +96,10 @@ def admin_key() -> None:
 
 @admin_key.command("add")
 @click.argument("key")
-@NO_APPLY
+@APPLY
 @click.pass_obj
-def key_add(obj: Obj, key: str, no_apply: bool) -> None:
+def key_add(obj: Obj, key: str, apply_now: bool) -> None:
     """Allow KEY (the text of an id_ed25519.pub line, quoted)."""
-    from ctsys.config.change import change_document
-
     def add(doc: Appliance) -> Appliance:
         from ctsys.config import edit
 
@@ -110,21 +108,19 @@ def key_add(obj: Obj, key: str, no_apply: bool) -> None:
             keys.append(key.strip())
         return edit.set_value(doc, "system.admin.authorized_keys", keys)
 
-    from ctsys.config.store import ConfigStore
-
-    change_document(obj, "system.admin-key.add", add, apply=not no_apply)
-    doc = ConfigStore(obj.root).load()
+    doc = run_change(obj, "system.admin-key.add", add, apply_now).doc
+    assert doc is not None
     if doc.system.admin.authorized_keys and doc.services.ssh.password_authentication:
-        _offer_key_only(obj, no_apply)
+        _offer_key_only(obj, apply_now)
 
 
-def _offer_key_only(obj: Obj, no_apply: bool) -> None:
+def _offer_key_only(obj: Obj, apply_now: bool) -> None:
     """The administrator has a key: offer to turn SSH password login off (asked at a terminal only)."""
     import sys
 
     if sys.stdin.isatty() and click.confirm(
             "The administrator has an SSH key. Turn SSH password login off (keys only)?", default=False):
-        _set(obj, "services.ssh", "services.ssh.password_authentication", False, no_apply)
+        _set(obj, "services.ssh", "services.ssh.password_authentication", False, apply_now)
     else:
         click.echo("hint: SSH password login is still on; `ctsys system ssh-password off` leaves keys only",
                    err=True)
@@ -133,9 +129,9 @@ def _offer_key_only(obj: Obj, no_apply: bool) -> None:
 @system.command("ssh-password")
 @click.argument("state", type=click.Choice(["on", "off"]))
 @click.option("--force", is_flag=True, help="Turn it off even though the administrator has no SSH key.")
-@NO_APPLY
+@APPLY
 @click.pass_obj
-def ssh_password(obj: Obj, state: str, force: bool, no_apply: bool) -> None:
+def ssh_password(obj: Obj, state: str, force: bool, apply_now: bool) -> None:
     """Allow (on) or refuse (off) SSH password login; keys always work.
 
     Off is refused while the administrator has no SSH key (`ctsys system
@@ -149,24 +145,19 @@ def ssh_password(obj: Obj, state: str, force: bool, no_apply: bool) -> None:
         raise CtsysError("services.ssh.password_authentication: the administrator has no SSH key; "
                          "with password login off nobody could log in over SSH",
                          hint="add one first: ctsys system admin-key add 'ssh-ed25519 AAAA...'")
-    _set(obj, "services.ssh", "services.ssh.password_authentication", state == "on", no_apply)
+    _set(obj, "services.ssh", "services.ssh.password_authentication", state == "on", apply_now)
 
 
 @admin_key.command("remove")
 @click.argument("index", type=int)
-@NO_APPLY
+@APPLY
 @click.pass_obj
-def key_remove(obj: Obj, index: int, no_apply: bool) -> None:
+def key_remove(obj: Obj, index: int, apply_now: bool) -> None:
     """Remove the key at INDEX (as listed by `ctsys system admin-key list`)."""
     from ctsys.config import edit
-    from ctsys.config.change import change_document
 
-    change_document(
-        obj,
-        "system.admin-key.remove",
-        lambda doc: edit.unset_value(doc, f"system.admin.authorized_keys[{index}]"),
-        apply=not no_apply,
-    )
+    run_change(obj, "system.admin-key.remove",
+               lambda doc: edit.unset_value(doc, f"system.admin.authorized_keys[{index}]"), apply_now)
 
 
 @admin_key.command("list")
@@ -182,15 +173,15 @@ def key_list(obj: Obj, as_json: bool) -> None:
 
 @system.command("admin-password")
 @click.option("--hash", "password_hash", help="A crypt(3) hash to store as is (from `mkpasswd -m yescrypt`).")
-@NO_APPLY
+@APPLY
 @click.pass_obj
-def admin_password(obj: Obj, password_hash: str | None, no_apply: bool) -> None:
+def admin_password(obj: Obj, password_hash: str | None, apply_now: bool) -> None:
     """Set the administrator's password (asked twice, stored as a SHA-512 crypt hash)."""
     if password_hash is None:
         from ctsys.system.password import ask_password
 
         password_hash = ask_password("new password")
-    _set(obj, "system.admin.password", "system.admin.password_hash", password_hash, no_apply)
+    _set(obj, "system.admin.password", "system.admin.password_hash", password_hash, apply_now)
 
 
 @system.command("factory-reset")
@@ -205,7 +196,6 @@ def factory_reset(obj: Obj, reset_network: bool, drop_admin_keys: bool, confirma
     the network and the administrator's SSH keys are kept unless asked. The
     previous document stays in the history: `ctsys config rollback N` undoes it.
     """
-    from ctsys.config.change import change_document
     from ctsys.config.store import ConfigStore
     from ctsys.errors import CtsysError
     from ctsys.system.reset import factory_document
@@ -215,11 +205,8 @@ def factory_reset(obj: Obj, reset_network: bool, drop_admin_keys: bool, confirma
         confirmation = click.prompt(f"This resets the configuration of {hostname}. Type its host name to confirm")
     if confirmation != hostname:
         raise CtsysError(f"confirmation {confirmation!r} does not match the host name {hostname!r}: nothing changed")
-    change_document(
-        obj,
-        "system.factory-reset",
-        lambda doc: factory_document(doc, keep_network=not reset_network, keep_admin_keys=not drop_admin_keys),
-    )
+    run_change(obj, "system.factory-reset",
+               lambda doc: factory_document(doc, keep_network=not reset_network, keep_admin_keys=not drop_admin_keys))
 
 
 def _power(obj: Obj, verb: str, yes: bool) -> None:

@@ -7,9 +7,10 @@ from typing import Any
 import click
 
 from ctsys.cli import Obj
+from ctsys.commands import apply_option, change_data, current
 from ctsys.output import emit, json_option, print_json, table
 
-APPLY = click.option("--apply", "apply_now", is_flag=True, help="Run `ctsys apply` after the change.")
+APPLY = apply_option()
 
 
 @click.group("time")
@@ -19,7 +20,8 @@ def time_group() -> None:
 
     Cameras stamp their video with their own clocks, so the appliance serves
     them one time. Changes go to the `time` section of the document (the zone to
-    `system.timezone`); `ctsys apply` (or --apply) renders /etc/chrony/chrony.conf.
+    `system.timezone`) and are applied at once (/etc/chrony/chrony.conf); --no-apply
+    only changes the document, for `ctsys apply` later.
     """
 
 
@@ -75,10 +77,9 @@ def show(obj: Obj, as_json: bool) -> None:
     JSON keys: timezone, servers[{host, pool, iburst, prefer}], sync{mode, times},
     serve{enabled, allow, roles, local_stratum}, served_subnets, makestep_seconds.
     """
-    from ctsys.time.docchange import load
     from ctsys.time.render import allowed_subnets
 
-    doc = load(obj)
+    doc = current(obj)
     data = {"timezone": doc.system.timezone, **doc.time.model_dump(mode="json")}
     data["served_subnets"] = allowed_subnets(doc) if doc.time.serve.enabled else []
 
@@ -106,9 +107,7 @@ def server() -> None:
 @click.pass_obj
 def server_list(obj: Obj, as_json: bool) -> None:
     """List the NTP sources. JSON: [{host, pool, iburst, prefer}]."""
-    from ctsys.time.docchange import load
-
-    rows = [s.model_dump(mode="json") for s in load(obj).time.servers]
+    rows = [s.model_dump(mode="json") for s in current(obj).time.servers]
     emit(
         rows,
         as_json,
@@ -130,12 +129,11 @@ def server_list(obj: Obj, as_json: bool) -> None:
 def server_add(obj: Obj, host: str, pool: bool, prefer: bool, no_iburst: bool, apply_now: bool) -> None:
     """Add the NTP server or pool HOST (a name that does not resolve now is kept, with a warning)."""
     from ctsys.time.actions import resolves
-    from ctsys.time.docchange import change
 
     def mutate(data: dict[str, Any]) -> None:
         data["time"]["servers"].append({"host": host, "pool": pool, "prefer": prefer, "iburst": not no_iburst})
 
-    change(obj, "time.server.add", mutate, apply_now)
+    change_data(obj, "time.server.add", mutate, apply_now)
     import ipaddress
 
     try:
@@ -156,7 +154,6 @@ def server_add(obj: Obj, host: str, pool: bool, prefer: bool, no_iburst: bool, a
 def server_remove(obj: Obj, host: str, apply_now: bool) -> None:
     """Remove the NTP source HOST."""
     from ctsys.errors import CtsysError
-    from ctsys.time.docchange import change
 
     def mutate(data: dict[str, Any]) -> None:
         servers = data["time"]["servers"]
@@ -166,7 +163,7 @@ def server_remove(obj: Obj, host: str, apply_now: bool) -> None:
             raise CtsysError(f"time.servers: no source {host!r} (sources: {known})")
         data["time"]["servers"] = kept
 
-    change(obj, "time.server.remove", mutate, apply_now)
+    change_data(obj, "time.server.remove", mutate, apply_now)
 
 
 # -- schedule ------------------------------------------------------------------
@@ -184,7 +181,6 @@ def schedule(obj: Obj, continuous: bool, times: tuple[str, ...], apply_now: bool
       ctsys time schedule --at 03:00 --at 15:00
     """
     from ctsys.errors import CtsysError
-    from ctsys.time.docchange import change
 
     if continuous == bool(times):
         raise CtsysError("give either --continuous or one or more --at HH:MM")
@@ -195,7 +191,7 @@ def schedule(obj: Obj, continuous: bool, times: tuple[str, ...], apply_now: bool
         if times:
             sync["times"] = list(times)
 
-    change(obj, "time.schedule", mutate, apply_now)
+    change_data(obj, "time.schedule", mutate, apply_now)
 
 
 @time_group.command("sync")
@@ -218,10 +214,9 @@ def check(obj: Obj) -> None:
 
     Run every 5 minutes by ctsys-time-check.timer; prints raised, cleared or unchanged.
     """
-    from ctsys.time.docchange import load
     from ctsys.time.watch import check as check_sync
 
-    click.echo(check_sync(obj.root, load(obj)))
+    click.echo(check_sync(obj.root, current(obj)))
 
 
 # -- NTP server ------------------------------------------------------------------
@@ -256,8 +251,6 @@ def serve(
     Example:
       ctsys time serve on --role cameras --allow 10.20.0.0/16
     """
-    from ctsys.time.docchange import change
-
     def mutate(data: dict[str, Any]) -> None:
         s = data["time"]["serve"]
         s["enabled"] = state == "on"
@@ -268,7 +261,7 @@ def serve(
         if stratum is not None:
             s["local_stratum"] = stratum
 
-    new = change(obj, "time.serve", mutate, apply_now)
+    new = change_data(obj, "time.serve", mutate, apply_now)
     from ctsys.time.render import allowed_subnets
 
     if state == "on" and not allowed_subnets(new):
@@ -302,17 +295,14 @@ def zone(obj: Obj, zone: str | None, list_zones: bool, as_json: bool, apply_now:
         print_json(zones) if as_json else click.echo("\n".join(zones))
         return
     if zone is None:
-        from ctsys.time.docchange import load
-
-        current = load(obj).system.timezone
-        print_json({"timezone": current}) if as_json else click.echo(current)
+        now = current(obj).system.timezone
+        print_json({"timezone": now}) if as_json else click.echo(now)
         return
-    from ctsys.time.docchange import change
 
     def mutate(data: dict[str, Any]) -> None:
         data["system"]["timezone"] = zone
 
-    change(obj, "time.zone", mutate, apply_now)
+    change_data(obj, "time.zone", mutate, apply_now)
 
 
 @time_group.command("set")

@@ -51,7 +51,7 @@ def check_bonds_vlans_and_rollback(vm: Vm) -> None:
              "ip -n peer addr add 10.98.0.2/24 dev eth3.42 && ip -n peer link set eth3.42 up")
     vm.check("(ip netns exec peer python3 -m http.server --bind 0.0.0.0 8000 >/dev/null 2>&1 &)")
     value = base64.b64encode(NETWORK.encode()).decode()
-    vm.check(f"ctsys config set network \"$(echo {value} | base64 -d)\"")
+    vm.check(f"ctsys config set network \"$(echo {value} | base64 -d)\" --no-apply")
     vm.check("ctsys net apply --force", timeout=600)
     vm.check("ctsys net confirm")
 

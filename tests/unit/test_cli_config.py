@@ -85,14 +85,14 @@ def test_diff_shows_the_last_change(ctsys) -> None:  # type: ignore[no-untyped-d
 
 def test_apply_dry_run_prints_the_diff(ctsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ctsys("apply")
-    ctsys("config", "set", "system.hostname", "cam7")
+    ctsys("config", "set", "system.hostname", "cam7", "--no-apply")
     out = ctsys("apply", "--dry-run").output
     assert "+cam7" in out
     assert (tmp_path / "etc/hostname").read_text() == "ct-server\n"
 
 
 def test_actions_are_journaled_and_filterable(ctsys) -> None:  # type: ignore[no-untyped-def]
-    ctsys("config", "set", "system.hostname", "cam1")
+    ctsys("config", "set", "system.hostname", "cam1", "--no-apply")
     ctsys("config", "set", "system.hostname", "bad name")
     ctsys("apply")
     rows = json.loads(ctsys("log", "actions", "--json", "--action", "config").output)
@@ -102,3 +102,16 @@ def test_actions_are_journaled_and_filterable(ctsys) -> None:  # type: ignore[no
     assert csv_out[0] == "time,user,origin,action,result,command" and len(csv_out) == 2
     assert ctsys("log", "actions", "--json", "--user", "nobody-else").output.strip() == "[]"
     assert json.loads(ctsys("log", "actions", "--json", "--since", "2000-01-01", "--until", "2000-12-31").output) == []
+
+
+def test_a_change_prints_its_outcome_as_json(ctsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    staged = json.loads(ctsys("config", "set", "system.hostname", "cam1", "--no-apply", "--json").output)
+    assert staged["changed"] is True and staged["revision"]["summary"] == "system.hostname"
+    assert staged["applied"] is None and staged["ok"] is True
+    assert not (tmp_path / "etc/hostname").exists()
+    applied = json.loads(ctsys("config", "set", "system.hostname", "cam2", "--json").output)
+    assert applied["revision"]["number"] == 3 and applied["applied"]["ok"] is True
+    assert any(m["module"] == "system" and m["status"] == "applied" for m in applied["applied"]["modules"])
+    assert (tmp_path / "etc/hostname").read_text() == "cam2\n"
+    same = json.loads(ctsys("config", "set", "system.hostname", "cam2", "--json").output)
+    assert same["changed"] is False and same["revision"] is None

@@ -173,15 +173,13 @@ def test_apply_refuses_a_change_that_cuts_the_ssh_session(
               "carrier": 1, "mtu": 1500, "master": None, "loopback": False, "addresses": ["10.0.0.2/24"]}]
     monkeypatch.setattr(inventory, "read_links", lambda host: [dict(link) for link in links])
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.9 5000 10.0.0.2 22")
-    monkeypatch.delenv("CTSYS_NET_FORCE", raising=False)
     doc = document.parse("network: {interfaces: [{name: eth0, addresses: [10.0.0.3/24]}]}")
     with pytest.raises(CtsysError) as info:
-        guard(tmp_path, doc, NetHost())
+        guard(tmp_path, doc, NetHost(), force=False)
     assert "would cut your SSH session from 10.0.0.9 to 10.0.0.2 port 22" in str(info.value)
     assert "address 10.0.0.2 would be removed from eth0" in str(info.value)
     assert fake_run.calls == []  # refused before the timer or anything else
-    monkeypatch.setenv("CTSYS_NET_FORCE", "1")
-    guard(tmp_path, doc, NetHost())  # forced: no snapshot yet, so nothing is armed, but no refusal
+    guard(tmp_path, doc, NetHost(), force=True)  # forced (--force, an argument): no refusal
 
 
 def test_relays_work_without_the_web_service(tmp_path: Path, fake_run: Any) -> None:

@@ -14,6 +14,7 @@ from ctsys.config.store import ConfigStore
 from ctsys.net import rollback
 from ctsys.net.apply_modules import MODULES
 from ctsys.net.host import NetHost
+from ctsys.net.revert import revert
 
 pytestmark = pytest.mark.unit
 GOOD = "network: {interfaces: [{name: eth1, role: corporate, addresses: [10.7.0.1/24]}]}"
@@ -40,10 +41,10 @@ def test_unconfirmed_change_reverts_document_files_and_kernel(
     assert "10.8.0.1/24" in (tmp_path / "etc/netplan/60-ctsys.yaml").read_text()
     fake_run.calls.clear()
     # Not due: --expired leaves it alone.
-    assert rollback.revert(tmp_path, NetHost("lab"), expired_only=True) is None
+    assert revert(tmp_path, NetHost("lab"), expired_only=True) is None
     assert fake_run.calls == []
     monkeypatch.setattr(time, "time", lambda: pending.deadline + 1)
-    assert rollback.revert(tmp_path, NetHost("lab"), expired_only=True) is not None
+    assert revert(tmp_path, NetHost("lab"), expired_only=True) is not None
     assert ConfigStore(tmp_path).load().network.interfaces[0].addresses == ["10.7.0.1/24"]
     assert "10.7.0.1/24" in (tmp_path / "etc/netplan/60-ctsys.yaml").read_text()
     commands = fake_run.commands()
@@ -95,13 +96,13 @@ def test_a_bond_whose_mode_changes_is_recreated(tmp_path: Path) -> None:
 def test_the_countdown_starts_when_the_change_is_in_effect(
     tmp_path: Path, fake_run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ctsys.net.apply_modules import APPLY_MARGIN_SECONDS, guard, restart_countdown
+    from ctsys.net.apply_modules import APPLY_MARGIN_SECONDS, arm_rollback, restart_countdown
 
     applied(tmp_path, GOOD)
     doc = document.parse(BAD)  # rollback_seconds: the default 120
     clock = [1000.0]
     monkeypatch.setattr(time, "time", lambda: clock[0])
-    guard(tmp_path, doc, NetHost("lab"))  # before the change: N + a margin for a slow apply
+    arm_rollback(tmp_path, doc, NetHost("lab"))  # before the change: N + a margin for a slow apply
     pending = rollback.load_pending(tmp_path)
     assert pending is not None and pending.deadline == 1000.0 + 120 + APPLY_MARGIN_SECONDS
     clock[0] = 1200.0  # the apply took 200 s (netplan under emulation)

@@ -103,7 +103,7 @@ def root() -> Iterator[Path]:
         doc = tmp / "doc.yaml"
         doc.write_text(f"version: 1\nsystem: {{hostname: {HOST}, domain: {DOMAIN}}}\n")
         tree = tmp / "root"
-        assert ctsys(tree, "config", "import", str(doc)).returncode == 0
+        assert ctsys(tree, "config", "import", str(doc), "--no-apply").returncode == 0
         assert ctsys(tree, "cert", "generate").returncode == 0
         yield tree
     finally:

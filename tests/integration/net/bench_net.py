@@ -52,7 +52,7 @@ def main() -> None:
             doc.write_text("version: 1\nnetwork:\n  interfaces:\n"
                            "    - {name: eth1, role: corporate, addresses: [10.77.1.1/24]}\n"
                            "    - {name: eth2, role: cameras, addresses: [10.77.2.1/24]}\n")
-            ctsys(root, "config", "import", str(doc))
+            ctsys(root, "config", "import", str(doc), "--no-apply")
             ctsys(root, "apply")
             activate_all(root, ConfigStore(root).load(), NetHost(lab.srv))
             print(f"uncapped veth: {iperf(lab, work, '10.77.1.2'):.1f} Mbit/s")

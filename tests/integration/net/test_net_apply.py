@@ -38,7 +38,7 @@ def setup(lab: Lab, root: Path, text: str = BASE) -> None:
     """Import the document, render (with netplan/nft/nginx checks) and activate in the namespace."""
     doc_file = root.parent / "doc.yaml"
     doc_file.write_text(text)
-    ctsys(root, "config", "import", str(doc_file))
+    ctsys(root, "config", "import", str(doc_file), "--no-apply")
     ctsys(root, "apply")
     activate(lab, root)
 

@@ -32,7 +32,7 @@ def test_ten_interfaces_apply_in_seconds(lab: Lab, tmp_path: Path) -> None:
     root = tmp_path / "root"
     doc = tmp_path / "doc.yaml"
     doc.write_text(ten_interfaces())
-    ctsys(root, "config", "import", str(doc))
+    ctsys(root, "config", "import", str(doc), "--no-apply")
     started = time.monotonic()
     ctsys(root, "apply")
     rendered = time.monotonic() - started

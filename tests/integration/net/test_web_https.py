@@ -144,7 +144,7 @@ def test_web_off_drops_the_site_and_keeps_nginx_for_the_relays(lab: Lab, tmp_pat
     assert (root / "etc/ctsys/tls/appliance.crt").exists()
     assert wait_for(lambda: lab.connects(lab.srv, "127.0.0.1", 443), 10)
 
-    ctsys(root, "config", "set", "services.web.enabled", "false")
+    ctsys(root, "config", "set", "services.web.enabled", "false", "--no-apply")
     ctsys(root, "apply")
     assert not (root / site.SITE_FILE.lstrip("/")).exists()
     # nginx stays enabled for the forward.

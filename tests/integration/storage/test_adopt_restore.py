@@ -63,7 +63,7 @@ def old_system_volume(root: Path, disk: str, cameras: str | None) -> Path:
     """Format the volume on the old system, record onto it, replicate, unmount; the segment's path."""
     assert ctsys(root, "disk", "format", disk, "--id", "1").exit_code == 0
     if cameras:
-        assert ctsys(root, "config", "set", "cameras", cameras).exit_code == 0
+        assert ctsys(root, "config", "set", "cameras", cameras, "--no-apply").exit_code == 0
     segment = record_segment(root / "srv/ctdata/1/recordings")
     report = json_of(ctsys(root, "storage", "replicate", "--json"))
     assert report["index"]["present"] is False and report["errors"] == []  # the recorder never ran here
@@ -89,7 +89,7 @@ def test_adopt_restores_the_cameras_section_renumbered_and_indexes_an_old_segmen
 
     # The reinstalled system already has a data volume 1 (another disk): ours becomes ctdata-2.
     other = f"{{id: 1, uuid: {uuid.uuid4()}}}"
-    assert ctsys(new, "config", "set", "storage.volumes", f"[{other}]").exit_code == 0
+    assert ctsys(new, "config", "set", "storage.volumes", f"[{other}]", "--no-apply").exit_code == 0
 
     dry = json_of(ctsys(new, "storage", "adopt", "--loop", "--only", disk, "--dry-run", "--json"))
     assert [(a["volume_id"], a["status"]) for a in dry["adopted"]] == [(2, "renumbered")]

@@ -24,7 +24,8 @@ def rendered_root(tmp_path: Path) -> Path:
     root = tmp_path / "root"
     runner = CliRunner()
     volumes = f"[{{id: 1, uuid: {UUID1}}}]"
-    assert runner.invoke(cli, ["--root", str(root), "config", "set", "storage.volumes", volumes]).exit_code == 0
+    changed = runner.invoke(cli, ["--root", str(root), "config", "set", "storage.volumes", volumes, "--no-apply"])
+    assert changed.exit_code == 0
     result = runner.invoke(
         cli, ["--root", str(root), "apply", "--only", "storage", "--only", "mdadm", "--only", "smartd"]
     )

@@ -144,7 +144,7 @@ def test_fill_reports_recordings_per_camera_and_raises_the_threshold_alert(tmp_p
     assert volume["mounted"] and volume["recordings"] >= 4 << 20
     assert volume["cameras"]["cam7"] >= 4 << 20
     # a threshold below the fill raises one alert, and only once
-    assert ctsys(root, "config", "set", "storage.fill_alert_percent", "50").exit_code == 0
+    assert ctsys(root, "config", "set", "storage.fill_alert_percent", "50", "--no-apply").exit_code == 0
     big = root / "srv/ctdata/1/recordings/cam7/big.bin"
     subprocess.run(["fallocate", "-l", "600M", str(big)], check=True)
     assert ctsys(root, "storage", "fill", "--check").exit_code == 0
@@ -200,7 +200,7 @@ def test_move_cameras_then_unmount_waits_for_the_writer_to_close(tmp_path: Path,
         "{volumes: [{name: v1, path: /srv/ctdata/1/recordings}, {name: v2, path: /srv/ctdata/2/recordings}],"
         " cameras: [{name: cam1, volume: v1, streams: {main: {url: 'rtsp://127.0.0.1:8554/cam1'}}}]}"
     )
-    assert ctsys(root, "config", "set", "cameras", cameras).exit_code == 0
+    assert ctsys(root, "config", "set", "cameras", cameras, "--no-apply").exit_code == 0
     # a stand-in for the recorder: it closes its segment a moment after being told to move
     segment = open(root / "srv/ctdata/1/recordings/seg.mkv", "wb")  # noqa: SIM115
     closer = threading.Timer(2.0, segment.close)
