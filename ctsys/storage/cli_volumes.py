@@ -113,17 +113,11 @@ def storage_adopt(
 
     from ctsys.config.change import change_document
     from ctsys.storage.adopt import STAMP, merge, restore_index, scan, start_degraded, wait_for_arrays
+    from ctsys.storage.cameras_plan import plan_cameras, volumes_of
     from ctsys.storage.marker import INDEX_DIR
     from ctsys.storage.mounts import systemd_running
-    from ctsys.storage.restore import (
-        Reindex,
-        look_inside,
-        plan_cameras,
-        reindex_in_background,
-        reindex_targets,
-        reindex_volumes,
-        volumes_of,
-    )
+    from ctsys.storage.reindex import Reindex, reindex_in_background, reindex_targets, reindex_volumes
+    from ctsys.storage.volume_contents import look_inside
 
     def rooted(path: str) -> Path:
         return Path(obj.root) / path.lstrip("/")
@@ -263,8 +257,8 @@ def storage_replicate(obj: Obj, as_json: bool) -> None:
     from pathlib import Path
 
     from ctsys.config.store import ConfigStore
+    from ctsys.storage.cameras_copy import has_recorder_config
     from ctsys.storage.replicate import Copy, replicate, replicate_cameras
-    from ctsys.storage.restore import has_recorder_config
     from ctsys.storage.volumes import mounted_volumes
 
     doc = load(obj)
