@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import click
 
@@ -16,9 +16,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def json_option(func: F) -> F:
     """Add `--json` to a read command; the command receives `as_json: bool`."""
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print machine-readable JSON (stable keys)."
-    )(func)
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON (stable keys).")(func)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -60,3 +58,22 @@ def emit(data: Any, as_json: bool, human: Callable[[Any], str]) -> None:
         print_json(data)
     else:
         click.echo(human(data))
+
+
+class Progress(Protocol):
+    """Where a workflow says what it is doing, one human line at a time (`err`: a warning)."""
+
+    def __call__(self, line: str, *, err: bool = False) -> None: ...
+
+
+def quiet(line: str, *, err: bool = False) -> None:
+    """A Progress that says nothing (a workflow called from code)."""
+
+
+def echo_progress(to_stderr: bool = False) -> Progress:
+    """A Progress for a command: lines to stdout, or all to stderr (`--json` keeps stdout for the JSON)."""
+
+    def progress(line: str, *, err: bool = False) -> None:
+        click.echo(line, err=err or to_stderr)
+
+    return progress
