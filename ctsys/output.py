@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -77,3 +80,31 @@ def echo_progress(to_stderr: bool = False) -> Progress:
         click.echo(line, err=err or to_stderr)
 
     return progress
+
+
+class _Lines(io.TextIOBase):
+    def __init__(self, progress: Progress) -> None:
+        self.progress, self.pending, self.outer = progress, "", sys.stdout
+
+    def write(self, text: str) -> int:
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self.say(line)
+        return len(text)
+
+    def say(self, line: str) -> None:
+        with contextlib.redirect_stdout(self.outer):  # a progress that prints must reach the real stdout
+            self.progress(line)
+
+
+@contextlib.contextmanager
+def printed_to(progress: Progress) -> Iterator[None]:
+    """What the code inside prints on stdout (`ctsys apply`'s lines) goes to `progress`, line by line."""
+    lines = _Lines(progress)
+    try:
+        with contextlib.redirect_stdout(lines):  # type: ignore[type-var]
+            yield
+    finally:
+        if lines.pending:
+            lines.say(lines.pending)
