@@ -43,12 +43,12 @@ class Reindex:
 def reindex_volumes(doc: Appliance, root: str, names: list[str]) -> Reindex:
     """The recorder's full reindex of the named recorder volumes, into its index (under `root`)."""
     from ctsys.record.daemon import under_root
-    from recorder.config import parse
+    from recorder.config import from_section
     from recorder.index import Index
     from recorder.reindex import reindex
 
     result = Reindex(names)
-    config = under_root(parse(doc.cameras.model_dump(mode="json", exclude_none=True)), root)
+    config = under_root(from_section(doc.cameras), root)
     config = replace(config, volumes={n: v for n, v in config.volumes.items() if n in names})
     try:
         index = Index(config.index_path)
