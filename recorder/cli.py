@@ -5,11 +5,24 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:
+    from recorder.daemon import AlertHook
+
 DEFAULT_CONFIG = "/etc/ctsys/appliance.yaml"
+
+
+@dataclass
+class Wiring:
+    """What the commands get: the configuration file, and the alert hook `main` was given."""
+
+    config_path: Path = Path(DEFAULT_CONFIG)
+    alert_hook: AlertHook | None = None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,27 +44,27 @@ def cli(ctx: click.Context, config_path: Path, verbose: int) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s",
     )
-    ctx.obj = config_path
+    ctx.ensure_object(Wiring).config_path = config_path
 
 
 @cli.command()
 @click.pass_obj
-def run(config_path: Path) -> None:
+def run(wiring: Wiring) -> None:
     """Record every enabled camera until SIGTERM (SIGHUP reloads the configuration)."""
     from recorder.daemon import run as run_daemon
 
     logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
-    sys.exit(run_daemon(config_path))
+    sys.exit(run_daemon(wiring.config_path, wiring.alert_hook))
 
 
 @cli.command("check-config")
 @click.pass_obj
-def check_config(config_path: Path) -> None:
+def check_config(wiring: Wiring) -> None:
     """Validate the configuration and print a summary."""
     from recorder.config import ConfigError, load
 
     try:
-        config = load(config_path)
+        config = load(wiring.config_path)
     except (ConfigError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{len(config.cameras)} cameras on {len(config.volumes)} volumes: ok")
@@ -59,13 +72,13 @@ def check_config(config_path: Path) -> None:
 
 @cli.command()
 @click.pass_obj
-def reindex(config_path: Path) -> None:
+def reindex(wiring: Wiring) -> None:
     """Rebuild the index from the segment files alone."""
     from recorder.config import load
     from recorder.index import Index
     from recorder.reindex import reindex as do_reindex
 
-    config = load(config_path)
+    config = load(wiring.config_path)
     index = Index(config.index_path)
     report = do_reindex(index, config)
     index.close()
@@ -75,8 +88,9 @@ def reindex(config_path: Path) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    cli.main(args=argv, prog_name="ct-recorder")
+def main(argv: list[str] | None = None, alert_hook: AlertHook | None = None) -> None:
+    """`ct-recorder`; `alert_hook` gets the daemon's alerts (without one they are only logged)."""
+    cli.main(args=argv, prog_name="ct-recorder", obj=Wiring(alert_hook=alert_hook))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -51,10 +52,26 @@ class Alert:
     message: str
 
 
+@dataclass(frozen=True)
+class AlertEvent:
+    """What the daemon reports to the appliance's alerts (kinds: volume, camera, service)."""
+
+    kind: str
+    subject: str
+    message: str
+    severity: str = "warning"  # critical, warning, info
+    state: str = "raised"  # raised, cleared
+
+
+# Given to the daemon by whoever runs it: on the appliance, ctsys's alert hooks (ctsys/record/service.py).
+AlertHook = Callable[[AlertEvent], None]
+
+
 @dataclass
 class Recorder:
     config: RecorderConfig
     config_path: Path | None = None
+    alert_hook: AlertHook | None = None
     index: Index = field(init=False)
     volumes: dict[str, VolumeState] = field(init=False, default_factory=dict)
     cameras: dict[str, CameraRuntime] = field(init=False, default_factory=dict)
@@ -228,20 +245,14 @@ class Recorder:
         severity: str = "warning",
         state: str = "raised",
     ) -> None:
-        """Keep the alert for the statistics, and hand it to the appliance's alert hooks."""
+        """Keep the alert for the statistics, and hand it to the alert hook the daemon was given."""
         self.alerts.append(Alert(time.time(), source, message))
         del self.alerts[:-MAX_ALERTS]
+        if self.alert_hook is None:
+            log.warning("alert %s: %s", source, message)
+            return
         try:
-            from ctsys.alerts import raise_alert
-
-            raise_alert(
-                os.environ.get("CT_RECORDER_ALERT_ROOT", "/"),
-                kind,
-                subject or source,
-                message,
-                severity=severity,
-                state=state,
-            )
+            self.alert_hook(AlertEvent(kind, subject or source, message, severity=severity, state=state))
         except Exception:  # alerting must never stop recording
             log.exception("could not raise the alert %s: %s", source, message)
 
@@ -390,9 +401,9 @@ class Recorder:
             self.stopping.wait(LOOP_SECONDS)
 
 
-def run(config_path: Path) -> int:
+def run(config_path: Path, alert_hook: AlertHook | None = None) -> int:
     config = load(config_path)
-    recorder = Recorder(config, config_path)
+    recorder = Recorder(config, config_path, alert_hook)
 
     def on_stop(signum: int, frame: FrameType | None) -> None:
         recorder.stopping.set()

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from ctsys.config.sections import Section
-from ctsys.config.sections.cameras import CamerasSection
 from ctsys.config.sections.network import NetworkSection
 from ctsys.config.sections.services import ServicesSection
 from ctsys.config.sections.snmp import SnmpSection
@@ -20,6 +19,7 @@ from ctsys.config.sections.storage import StorageSection
 from ctsys.config.sections.system import SystemSection
 from ctsys.config.sections.time import TimeSection
 from ctsys.errors import ValidationError
+from recorder.schema import CamerasSection  # the recorder's own schema of its section
 
 SCHEMA_VERSION = 1
 

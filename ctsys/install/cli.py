@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ctsys.cli import Obj
 from ctsys.output import print_json
+
+if TYPE_CHECKING:
+    from ctsys.storage.inventory import Disk
 
 
 @click.command()
@@ -48,78 +52,39 @@ def install(
     ctserver.disk=SERIAL and ctserver.finish=reboot|poweroff choose the disk,
     host name, keys, network and what happens at the end.
     """
-    from ctsys import journal
-    from ctsys.errors import CtsysError
-    from ctsys.install import answer, target
-    from ctsys.install.installer import default_source
-    from ctsys.install.installer import install as run_install
-    from ctsys.storage.inventory import list_disks
+    from ctsys.install import target
+    from ctsys.install.workflow import Questions, finish, install_system
+    from ctsys.output import echo_progress
 
-    cmdline = Path("/proc/cmdline").read_text() if Path("/proc/cmdline").exists() else ""
-    answers = answer.load(answer_file, cmdline if unattended or answer_file is None else "")
-    wanted = disk or answers.disk
-    disks = list_disks(include_loop=wanted.removeprefix("/dev/").startswith("loop"), probe=True)
-    kept = target.kept(disks)
-    for k in kept:
-        if k.disk.path != wanted and k.disk.serial != wanted:
-            click.echo(f"kept: {target.describe(k.disk)} — {k.reason}", err=as_json)
-    if wanted == "auto" and not unattended and not disk:
-        found = target.candidates(disks)
-        if not found:
-            target.choose(disks, "auto")  # raises with every disk's reason
+    def choose_disk(found: list[Disk]) -> Disk:
         for i, d in enumerate(found, 1):
             click.echo(f"  {i}) {target.describe(d)}")
         choice = click.prompt("Install to which disk", type=click.IntRange(1, len(found)), default=1)
-        chosen = found[choice - 1]
-    else:
-        chosen = target.choose(disks, wanted)
-    src = source or default_source()
-    # the answers against the document schema now, not after the disk was erased
-    from ctsys.config.document import defaults
-    from ctsys.install.system import answers_into_document
+        return found[choice - 1]
 
-    answers_into_document(defaults(), answers)
-    click.echo(f"target: {target.describe(chosen)}", err=as_json)
-    if dry_run:
-        click.echo("dry run: nothing written", err=as_json)
-        return
-    if not unattended and not answers.admin_password_hash and not answers.admin_authorized_keys:
+    def password() -> str | None:
         from ctsys.system.password import ask_password
 
-        answers.admin_password_hash = ask_password(
+        return ask_password(
             "Administrator password (empty: a one-time password is shown on the console at first boot)",
             allow_empty=True)
-    if not (yes or unattended):
-        # the serial number, or the device's name for a disk that has none (a loop device, some VMs)
-        what, expected = ("serial", chosen.serial) if chosen.serial else ("name", chosen.path)
-        typed = click.prompt(f"Everything on {chosen.path} will be erased. Type its {what} ({expected}) to go on")
-        if typed.strip() != expected:
-            raise CtsysError(f"the {what} typed does not match {expected}: nothing was written")
-    try:
-        result = run_install(
-            chosen, src, answers, lambda line: click.echo(line, err=as_json), bootloader=not no_bootloader
-        )
-    except CtsysError as exc:
-        journal.record_error(obj.root, "install", exc, {"disk": chosen.path})
-        raise
-    result.kept = [(k.disk.path, k.reason) for k in kept if k.disk.path != chosen.path]
-    journal.record(obj.root, "install", "ok", {"disk": chosen.path, "seconds": str(result.seconds)})
+
+    def confirm_erase(chosen: Disk, what: str, expected: str) -> str:
+        return str(click.prompt(f"Everything on {chosen.path} will be erased. Type its {what} ({expected}) to go on"))
+
+    def reboot() -> bool:
+        return click.confirm("Remove the installation medium. Reboot now?", default=True)
+
+    progress = echo_progress(to_stderr=as_json)
+    done = install_system(obj.root, disk=disk, answer_file=answer_file, source=source, unattended=unattended,
+                          yes=yes, bootloader=not no_bootloader, dry_run=dry_run,
+                          questions=Questions(choose_disk, password, confirm_erase, reboot), progress=progress)
+    result = done.result
+    if result is None:
+        return  # dry run
     if as_json:
         print_json(asdict(result))
     else:
-        click.echo(f"installed on {chosen.path} in {result.seconds:.0f} s "
+        click.echo(f"installed on {result.disk} in {result.seconds:.0f} s "
                    f"({', '.join(f'{k} {v:.0f} s' for k, v in result.steps.items())})")
-    finish(answers.finish, ask=not unattended and not as_json, err=as_json)
-
-
-def finish(how: str, ask: bool, err: bool) -> None:
-    """The end of an install: reboot, power off (VM image builds), or say what to do."""
-    from ctsys.run import run
-
-    if how == "poweroff":
-        click.echo("powering off", err=err)
-        run(["systemctl", "poweroff"], check=False)
-    elif how == "reboot" or (ask and click.confirm("Remove the installation medium. Reboot now?", default=True)):
-        run(["systemctl", "reboot"], check=False)
-    else:
-        click.echo("remove the installation medium and reboot to start the installed system", err=err)
+    finish(done.answers.finish, reboot=reboot if not unattended and not as_json else None, progress=progress)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sys
 from typing import Any
 
 import click
@@ -40,13 +38,6 @@ def _shown(path: str, value: Any) -> Any:
 def _short(value: Any) -> str:
     text = json.dumps(value)
     return text if len(text) <= 70 else text[:67] + "..."
-
-
-def _find(obj: Obj, devices: tuple[str, ...]) -> tuple[Any, list[str]]:
-    from ctsys.seed import parse, sources
-
-    search = sources.find(obj.root, devices)
-    return (parse.load(search.seed) if search.seed else None), search.looked
 
 
 def _report(seed: Any, result: Any, looked: list[str], before: bool) -> dict[str, Any]:
@@ -94,8 +85,9 @@ def show(obj: Obj, as_json: bool, devices: tuple[str, ...]) -> None:
     from ctsys.config.store import ConfigStore
     from ctsys.seed.firstboot import applied_before
     from ctsys.seed.plan import plan
+    from ctsys.seed.workflow import find_seed
 
-    found, looked = _find(obj, devices)
+    found, looked = find_seed(obj, devices)
     if found is None:
         if as_json:
             print_json({"found": False, "looked": looked})
@@ -128,26 +120,23 @@ def apply_cmd(obj: Obj, dry_run: bool, first_boot: bool, as_json: bool, devices:
 
     JSON keys: as `ctsys seed show`, and revision, applied.
     """
-    from ctsys import journal
-    from ctsys.change import change
-    from ctsys.config.store import ConfigStore
-    from ctsys.errors import CtsysError
-    from ctsys.seed import firstboot
-    from ctsys.seed.plan import plan, summary
+    from ctsys.output import echo_progress
+    from ctsys.seed.workflow import SeedApply, apply_seed
 
-    if first_boot and obj.live:
-        from ctsys.storage.inventory import settle_udev
+    def planned(result: SeedApply) -> None:  # before anything changes: what the seed sets
+        if not dry_run:
+            _human(_report(result.seed, result.plan, result.looked, result.applied_before), err=as_json)
 
-        settle_udev()  # a seed disk udev has not seen yet
-    found, looked = _find(obj, devices)
+    result = apply_seed(obj, devices=devices, dry_run=dry_run, first_boot=first_boot,
+                        progress=echo_progress(to_stderr=as_json), planned=planned)
+    found = result.seed
     if found is None:
         if as_json:
-            print_json({"found": False, "looked": looked, "applied": False})
+            print_json({"found": False, "looked": result.looked, "applied": False})
         elif not first_boot:
-            click.echo("no seed found: " + "; ".join(looked))
+            click.echo("no seed found: " + "; ".join(result.looked))
         return
-    before = firstboot.applied_before(obj.root, found.sha256)
-    if first_boot and before:
+    if result.status == "applied-before":
         if as_json:
             source = {"where": found.where, "kind": found.kind, "format": found.format, "files": found.files}
             print_json({"found": True, "source": source, "sha256": found.sha256, "applied_before": True,
@@ -155,40 +144,12 @@ def apply_cmd(obj: Obj, dry_run: bool, first_boot: bool, as_json: bool, devices:
         else:
             click.echo(f"seed from {found.where} applied already (sha256 {found.sha256[:16]}...): nothing to do")
         return
-    try:
-        result = plan(ConfigStore(obj.root).load(), found)  # every field checked before anything changes
-    except CtsysError as exc:
-        journal.record_error(obj.root, "seed.apply", exc, {"source": found.where})
-        raise
-    report = _report(found, result, looked, before)
-    if dry_run:
+    report = _report(found, result.plan, result.looked, result.applied_before)
+    if result.status == "dry-run":
         if as_json:
             print_json({**report, "applied": False})
         else:
             _human(report)
             click.echo("dry run: nothing changed")
-        return
-    _human(report, err=as_json)
-    # The document only: the apply comes just below, at boot or as `ctsys apply`.
-    rev = change(obj.root, "seed.apply", lambda doc: plan(doc, found).doc, apply=False,
-                 summary=summary(found, result)).revision
-    if rev is not None:
-        click.echo(f"revision {rev.number}: {rev.summary}", err=as_json)
-    if first_boot and obj.live and firstboot.boot_in_progress():
-        try:
-            outcomes = firstboot.apply_during_boot(obj.root)
-        except CtsysError as exc:
-            journal.record_error(obj.root, "apply", exc, {"during": "boot"})
-            raise
-        rendered = [o.module for o in outcomes if o.status == "applied"]
-        journal.record(obj.root, "apply", "ok", {"applied": ",".join(rendered), "during": "boot"})
-        click.echo(f"rendered for this boot: {', '.join(rendered) or 'nothing changed'}", err=as_json)
-    else:
-        from ctsys.commands import run_apply
-
-        with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
-            run_apply(obj)
-    # Remembered by every apply: a seed applied by hand is not applied again at the next boot.
-    firstboot.remember(obj.root, found.sha256, found.where, rev.number if rev else None)
-    if as_json:
-        print_json({**report, "revision": rev.number if rev else None, "applied": True})
+    elif as_json:
+        print_json({**report, "revision": result.revision, "applied": True})

@@ -6,7 +6,7 @@ one if that number is taken), then mounted by the storage apply module. When
 the recordings index is missing, the newest replicated copy is put back so the
 recorder starts from it and reindexes only what is newer. What the volume
 holds for the recorder (a copy of the cameras section, segments) is read during
-the scan too, so a dry run can show it all; ctsys/storage/restore.py uses it.
+the scan too (ctsys/storage/volume_contents.py), so a dry run can show it all.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ctsys.errors import CtsysError
 from ctsys.storage.inventory import Disk, list_disks, probe, settle_udev
 from ctsys.storage.marker import INDEX_DIR, VolumeMarker, read_marker
 from ctsys.storage.mounts import temporary_mount
-from ctsys.storage.restore import VolumeContents, look_inside
+from ctsys.storage.volume_contents import VolumeContents, look_inside
 
 log = logging.getLogger("ctsys.storage.adopt")
 

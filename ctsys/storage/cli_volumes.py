@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -10,7 +10,10 @@ from ctsys.cli import Obj
 from ctsys.errors import CtsysError
 from ctsys.output import json_option, table
 from ctsys.storage import human_size
-from ctsys.storage.changes import change_storage, load, mount_now
+from ctsys.storage.changes import load
+
+if TYPE_CHECKING:
+    from ctsys.storage.adoption import Adoption
 
 
 @click.group()
@@ -109,103 +112,43 @@ def storage_adopt(
     background, scanned, indexed, removed, unreadable[], error} or null,
     dry_run. With --dry-run, index_restored_from and cameras say what would be.
     """
-    from pathlib import Path
+    from ctsys.output import echo_progress, print_json
+    from ctsys.storage.adoption import adopt
 
-    from ctsys.commands import run_change
-    from ctsys.storage.adopt import STAMP, merge, restore_index, scan, start_degraded, wait_for_arrays
-    from ctsys.storage.marker import INDEX_DIR
-    from ctsys.storage.mounts import systemd_running
-    from ctsys.storage.restore import (
-        Reindex,
-        look_inside,
-        plan_cameras,
-        reindex_in_background,
-        reindex_targets,
-        reindex_volumes,
-        volumes_of,
+    result = adopt(
+        obj,
+        dry_run=dry_run,
+        first_boot=first_boot,
+        include_loop=include_loop,
+        only=only,
+        progress=echo_progress(),
     )
-
-    def rooted(path: str) -> Path:
-        return Path(obj.root) / path.lstrip("/")
-
-    if first_boot:
-        wait_for_arrays()
-    if not dry_run and obj.live:
-        for name in start_degraded():
-            click.echo(f"/dev/{name}: RAID array started degraded (members missing): `ctsys raid status`", err=True)
-    doc = load(obj)
-    index_name = Path(doc.storage.replication.database).name
-    found = scan(include_loop=include_loop, only=only, index_name=index_name)
-    new, adopted = merge(doc, found)
-    database = rooted(new.storage.replication.database)
-    restored: str | None = None
-    reindex: Reindex | None = None
-    if dry_run or not found:
-        volumes = volumes_of(adopted, found)
-        copies = [v for v in volumes if v.contents.index_mtime is not None]
-        if copies and not database.exists():
-            newest = max(copies, key=lambda v: v.contents.index_mtime or 0.0)
-            restored = str(rooted(newest.mountpoint) / INDEX_DIR / index_name)
-        planned, plan = plan_cameras(new, volumes)
-        targets = reindex_targets(plan, planned or new, restored is not None)
-        reindex = Reindex(targets) if targets else None
-    else:
-        change_storage(
-            obj,
-            "storage.adopt",
-            lambda current: merge(current, found)[0],
-            details={"volumes": ",".join(str(a.volume_id) for a in adopted)},
-        )
-        for volume in new.storage.volumes:
-            if volume.enabled and any(a.volume_id == volume.id for a in adopted):
-                mount_now(obj, volume)
-        # The scan looked without replaying journals: read again what the mounted volumes hold.
-        mounted = {a.uuid: look_inside(rooted(f"/srv/ctdata/{a.volume_id}"), index_name) for a in adopted}
-        for f in found:
-            f.contents = mounted.get(f.uuid, f.contents)
-        source = restore_index(database, [str(rooted(v.mountpoint)) for v in new.storage.volumes])
-        restored = str(source) if source else None
-        volumes = volumes_of(adopted, found)
-        _, plan = plan_cameras(load(obj), volumes)
-        if plan.changes:
-            run_change(
-                obj,
-                "storage.adopt.cameras",
-                lambda current: plan_cameras(current, volumes)[0] or current,
-                ("recorder",),
-                summary=plan.summary(),
-            )
-            current = load(obj)
-            targets = reindex_targets(plan, current, source is not None)
-            if targets and first_boot and obj.live and systemd_running():
-                reindex = reindex_in_background(targets)
-            elif targets:
-                reindex = reindex_volumes(current, obj.root, targets)
-    if first_boot and not dry_run:
-        stamp = Path(obj.root) / STAMP
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.touch()
     if as_json:
-        from ctsys.output import print_json
-
         print_json(
             {
-                "adopted": adopted,
-                "index_restored_from": restored,
-                "cameras": plan,
-                "reindex": reindex,
-                "dry_run": dry_run,
+                "adopted": result.adopted,
+                "index_restored_from": result.index_restored_from,
+                "cameras": result.cameras,
+                "reindex": result.reindex,
+                "dry_run": result.dry_run,
             }
         )
     else:
-        for line in adopt_lines(adopted, restored, plan, reindex, dry_run):
+        for line in adopt_lines(result):
             click.echo(line)
-    if reindex is not None and reindex.error:
-        raise CtsysError(f"reindex failed: {reindex.error}", hint="run `ctsys record reindex`")
+    if result.reindex is not None and result.reindex.error:
+        raise CtsysError(f"reindex failed: {result.reindex.error}", hint="run `ctsys record reindex`")
 
 
-def adopt_lines(adopted: list[Any], restored: str | None, plan: Any, reindex: Any, dry_run: bool) -> list[str]:
+def adopt_lines(result: Adoption) -> list[str]:
     """What `storage adopt` did, or would do with --dry-run, one line each."""
+    adopted, restored, plan, reindex, dry_run = (
+        result.adopted,
+        result.index_restored_from,
+        result.cameras,
+        result.reindex,
+        result.dry_run,
+    )
     would = "would be " if dry_run else ""
     lines = [] if adopted else ["no ctdata volume found"]
     for a in adopted:
@@ -263,8 +206,8 @@ def storage_replicate(obj: Obj, as_json: bool) -> None:
     from pathlib import Path
 
     from ctsys.config.store import ConfigStore
+    from ctsys.storage.cameras_copy import has_recorder_config
     from ctsys.storage.replicate import Copy, replicate, replicate_cameras
-    from ctsys.storage.restore import has_recorder_config
     from ctsys.storage.volumes import mounted_volumes
 
     doc = load(obj)

@@ -274,11 +274,21 @@ def list_disks(include_loop: bool = False, smart: bool = False, probe: bool | No
             bus = udev_properties(disk.name).get("ID_BUS")
             disk.transport = bus or None
     if smart:
-        from ctsys.storage.smart import summary_for
-
         for disk in disks:
             disk.smart = summary_for(disk)
     return disks
+
+
+def summary_for(disk: Disk) -> dict[str, Any]:
+    """The compact summary shown in `ctsys disk list` (virtual disks have no SMART)."""
+    if disk.kind == "loop" or disk.transport == "virtio":
+        return {"available": False, "reason": f"{disk.transport or disk.kind} disks have no SMART"}
+    from ctsys.storage.smart import read_smart
+
+    s = read_smart(disk.path)
+    if not s.available:
+        return {"available": False, "reason": s.reason}
+    return {"available": True, "healthy": s.healthy, "temperature": s.temperature, "problems": s.problems}
 
 
 def find_disk(name: str, disks: list[Disk] | None = None) -> Disk:

@@ -2,7 +2,7 @@
 
 SQLite's online backup API gives a consistent copy while the recorder writes;
 the copy is written beside the old one and renamed over it, so a power cut
-leaves the previous copy intact. The cameras section (ctsys/storage/restore.py
+leaves the previous copy intact. The cameras section (ctsys/storage/cameras_copy.py
 has its format) is written the same way, so a reinstalled system can record
 and index again without anyone retyping its configuration.
 """
@@ -86,7 +86,7 @@ def replicate_cameras(
     An empty section (a fresh install before adoption) is not copied: it would
     replace the only copy of the configuration the volumes hold.
     """
-    from ctsys.storage.restore import CAMERAS_COPY, copy_text, has_recorder_config
+    from ctsys.storage.cameras_copy import CAMERAS_COPY, copy_text, has_recorder_config
 
     if not has_recorder_config(doc):
         return [], []

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ctsys.errors import CtsysError
 from ctsys.run import run
-
-if TYPE_CHECKING:
-    from ctsys.storage.inventory import Disk
 
 # ATA attribute ids: the ones an operator acts on.
 ATTR_REALLOCATED = 5
@@ -222,16 +219,6 @@ def read_smart_pysmart(path: str) -> SmartSummary:
         s.power_on_hours = s.power_on_hours or getattr(nvme, "powerOnHours", None)
     s.problems = _problems(s, 0)
     return s
-
-
-def summary_for(disk: Disk) -> dict[str, Any]:
-    """The compact summary shown in `ctsys disk list` (virtual disks have no SMART)."""
-    if disk.kind == "loop" or disk.transport == "virtio":
-        return {"available": False, "reason": f"{disk.transport or disk.kind} disks have no SMART"}
-    s = read_smart(disk.path)
-    if not s.available:
-        return {"available": False, "reason": s.reason}
-    return {"available": True, "healthy": s.healthy, "temperature": s.temperature, "problems": s.problems}
 
 
 def start_self_test(path: str, kind: str) -> str:

@@ -12,17 +12,11 @@ import yaml
 
 from ctsys.config.document import Appliance, validate
 from ctsys.config.store import Revision
+from ctsys.storage.cameras_copy import CopyError, copy_text, parse_copy
+from ctsys.storage.cameras_plan import Volume, plan_cameras
+from ctsys.storage.reindex import reindex_targets
 from ctsys.storage.replicate import replicate_cameras
-from ctsys.storage.restore import (
-    CopyError,
-    Volume,
-    VolumeContents,
-    copy_text,
-    look_inside,
-    parse_copy,
-    plan_cameras,
-    reindex_targets,
-)
+from ctsys.storage.volume_contents import VolumeContents, look_inside
 
 pytestmark = pytest.mark.unit
 
@@ -285,7 +279,7 @@ def test_record_commands_under_root_use_the_trees_index(cli_root: Any, tmp_path:
 
 
 def test_first_boot_hands_the_reindex_to_a_unit_that_starts_after_the_recorder(fake_run: Any) -> None:
-    from ctsys.storage.restore import reindex_in_background
+    from ctsys.storage.reindex import reindex_in_background
 
     result = reindex_in_background(["v1"])
     assert (result.background, result.error, result.done) == ("ctsys-storage-reindex.service", None, False)

@@ -120,7 +120,7 @@ class RecorderProcess:
         self.logs.append(log)
         with open(log, "wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "recorder.cli", "-v", "run"],
+                [sys.executable, "-m", "ctsys.record.service", "-v", "run"],
                 cwd=REPO,
                 env={**self.env, **(extra_env or {})},
                 stdout=out,
