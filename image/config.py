@@ -11,15 +11,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from image import REPO_ROOT
-from image.errors import ImageError
+from image.errors import CommandFailed, ImageError
 from image.profile import Profile, load_profile
+from image.run import run
 
 BOOT_ENTRIES = ("live", "live-serial", "install", "install-serial", "diagnostics",
                 "diagnostics-serial")
@@ -225,9 +225,8 @@ def _pyproject_version() -> str:
 
 def _git(*args: str) -> str:
     try:
-        proc = subprocess.run(["git", "-C", str(REPO_ROOT), *args], capture_output=True,
-                              text=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        proc = run(["git", "-C", REPO_ROOT, *args], timeout=10, check=False)
+    except (OSError, CommandFailed):  # no git, or it hangs
         return ""
     return proc.stdout.strip() if proc.returncode == 0 else ""
 
