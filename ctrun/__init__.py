@@ -30,6 +30,11 @@ from typing import IO
 # error(command, returncode, stderr, timeout): returncode None when the command timed out
 ErrorType = Callable[[str, int | None, str, float | None], Exception]
 
+# for spawn()'s streams and the handle it returns
+PIPE = subprocess.PIPE
+DEVNULL = subprocess.DEVNULL
+Process = subprocess.Popen
+
 _log = logging.getLogger("ctrun")
 LOG_TAIL_LINES = 30  # of a log file, as the stderr of a failed command that wrote there
 
@@ -138,13 +143,13 @@ def run(
 def spawn(
     argv: Sequence[str | Path],
     *,
-    stdin: int | IO[str] | None = subprocess.DEVNULL,
-    stdout: int | IO[str] | None = subprocess.DEVNULL,
-    stderr: int | IO[str] | None = subprocess.DEVNULL,
+    stdin: int | IO[str] | None = DEVNULL,
+    stdout: int | IO[str] | None = DEVNULL,
+    stderr: int | IO[str] | None = DEVNULL,
     new_session: bool = False,
     log: logging.Logger = _log,
     level: int = logging.DEBUG,
-) -> subprocess.Popen[str]:
+) -> Process[str]:
     """Start `argv` (no shell) and return at once: the caller owns the process,
     waits for it and ends it by this handle. Streams default to /dev/null;
     ctrun.PIPE gives a text pipe. new_session: the process outlives our terminal."""
@@ -152,11 +157,6 @@ def spawn(
     log.log(level, "spawn: %s", quote(args))
     return subprocess.Popen(args, stdin=stdin, stdout=stdout, stderr=stderr, text=True, errors="replace",
                             start_new_session=new_session)
-
-
-PIPE = subprocess.PIPE
-DEVNULL = subprocess.DEVNULL
-Process = subprocess.Popen
 
 
 def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:

@@ -1,6 +1,6 @@
 """`ctsys status`: a one-screen summary of the appliance, cheap enough to poll.
 
-Only psutil and the standard library: no document parsing, so it answers fast.
+Only psutil, the standard library and the run() seam: no document parsing, so it answers fast.
 """
 
 from __future__ import annotations
