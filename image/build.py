@@ -40,7 +40,7 @@ STAGES: tuple[tuple[str, Callable[[Context], str]], ...] = (
 
 
 # Everything in the repository an image is made from.
-INPUTS = ("pyproject.toml", "image", "iso", "live", "roles", "packaging", "ctsys", "recorder")
+INPUTS = ("pyproject.toml", "image", "iso", "live", "roles", "packaging", "ctrun", "ctsys", "recorder")
 
 
 def inputs_fingerprint(config: Config) -> str:

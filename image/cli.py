@@ -121,9 +121,8 @@ def boot(image: Path, uefi: bool, usb: bool, nics: int, disks: int, memory: int,
     IMAGE is the ISO (as a CD, or a USB stick with --usb) or a VM disk (qcow2 or
     raw, from `ctimage build --outputs`), booted as the system disk and written to.
     """
-    import subprocess
-
     from image import qemu
+    from image.run import run
 
     if detach and not ssh_port:
         ssh_port = 2222
@@ -138,22 +137,21 @@ def boot(image: Path, uefi: bool, usb: bool, nics: int, disks: int, memory: int,
     with qemu.VmFiles(spec) as files:
         argv = qemu.qemu_argv(spec, files, chosen, serial="mon:stdio")
         click.echo("$ " + " ".join(argv), err=True)
-        sys.exit(subprocess.call(argv))
+        sys.exit(run(argv, check=False, capture=False).returncode)
 
 
 def _boot_detached(spec: Any, accel: str, timeout: int) -> None:
     """Start qemu in its own session, wait for an SSH banner on the forward."""
-    import subprocess
     import time
 
     from image import qemu
+    from image.run import spawn
 
     booted = spec.image or spec.attach[0]
     files = qemu.VmFiles(spec, parent=booted.parent).__enter__()
     log = booted.with_suffix(".serial.log")
     argv = qemu.qemu_argv(spec, files, accel, serial=f"file:{log}", monitor=True)
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = spawn(argv, new_session=True)
     start = time.monotonic()
     click.echo(f"ctimage: qemu PID {proc.pid} booting {booted.name}; serial log {log}",
                err=True)

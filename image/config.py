@@ -11,21 +11,24 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from image import REPO_ROOT
-from image.errors import ImageError
+from image.errors import CommandFailed, ImageError
 from image.profile import Profile, load_profile
+from image.run import run
+from image.vmformats import FORMATS as VM_FORMATS
 
 BOOT_ENTRIES = ("live", "live-serial", "install", "install-serial", "diagnostics",
                 "diagnostics-serial")
 COMPRESSIONS = ("zstd", "xz")
-# The ISO is always made (VM disks are installed from it); the others are VM images.
-OUTPUT_FORMATS = ("iso", "raw", "qcow2", "vmdk", "vhdx", "ova", "vagrant")
+# The ISO is always made (VM disks are installed from it); raw is the installed disk
+# itself, the rest are the VM formats of image/vmformats.py's table.
+VM_OUTPUTS = ("raw", *VM_FORMATS)
+OUTPUT_FORMATS = ("iso", *VM_OUTPUTS)
 
 
 def _tuple(text: str) -> tuple[str, ...]:
@@ -88,7 +91,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("extra_packages", _tuple, (), "more packages for the bootstrap (comma-separated)"),
     Setting("compression", _choice(*COMPRESSIONS), "zstd", "squashfs: zstd (fast, tests) or xz"),
     Setting("outputs", _choices(*OUTPUT_FORMATS), ("iso",),
-            "output formats, comma-separated: iso, and VM images raw, qcow2, vmdk, vhdx, ova, vagrant"),
+            f"output formats, comma-separated: iso, and VM images {', '.join(VM_OUTPUTS)}"),
     Setting("cache_dir", Path, Path("/var/cache/ctimage"), "bootstrap and package cache"),
     Setting("output_dir", Path, Path("/var/tmp/ctimage"), "where images and logs are written"),
     Setting("boot_default", _choice(*BOOT_ENTRIES), "live", "default boot menu entry"),
@@ -225,9 +228,8 @@ def _pyproject_version() -> str:
 
 def _git(*args: str) -> str:
     try:
-        proc = subprocess.run(["git", "-C", str(REPO_ROOT), *args], capture_output=True,
-                              text=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        proc = run(["git", "-C", REPO_ROOT, *args], timeout=10, check=False)
+    except (OSError, CommandFailed):  # no git, or it hangs
         return ""
     return proc.stdout.strip() if proc.returncode == 0 else ""
 

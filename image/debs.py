@@ -25,7 +25,7 @@ PACKAGING_DIR = REPO_ROOT / "packaging" / PACKAGE
 PREFIX = Path("/opt/ct-server")
 TARGET_PYTHON = "/usr/bin/python3"
 # What the package is built from: a change here builds a new package.
-SOURCES = ("pyproject.toml", "ctsys", "recorder", "image", "packaging/ct-server")
+SOURCES = ("pyproject.toml", "ctrun", "ctsys", "recorder", "image", "packaging/ct-server")
 COMMANDS = ("ctsys", "ct-recorder")
 RECORDER_UNIT = REPO_ROOT / "recorder" / "data" / "ct-recorder.service"
 

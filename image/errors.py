@@ -20,9 +20,10 @@ class ImageError(Exception):
 class CommandFailed(ImageError):
     """A subprocess failed: carries the shell-quoted command so it can be rerun."""
 
-    def __init__(self, command: str, returncode: int, stderr: str) -> None:
+    def __init__(self, command: str, returncode: int | None, stderr: str, timeout: float | None = None) -> None:
         tail = "\n".join(stderr.strip().splitlines()[-25:])
-        super().__init__(f"command failed (exit {returncode}): {command}\n{tail}".rstrip())
+        what = f"timed out after {timeout:g} s" if timeout is not None else f"exit {returncode}"
+        super().__init__(f"command failed ({what}): {command}\n{tail}".rstrip())
         self.command = command
         self.returncode = returncode
         self.stderr = stderr

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 from image.config import Config
 from image.errors import ImageError, PreflightFailed
 from image.profile import Profile
+from image.run import run
 
 # Every host tool the build calls -> the Debian package that provides it (the files rendered
 # into the rootfs are checked by the rootfs's own sshd, chronyd, nft..., not the host's).
@@ -64,8 +64,7 @@ def problems(config: Config, profile: Profile) -> list[str]:
         ansible_playbook()
     except ImageError as exc:
         found.append(str(exc))
-    if subprocess.run(["/usr/bin/python3", "-c", "import venv"], capture_output=True,
-                      check=False).returncode != 0:
+    if run(["/usr/bin/python3", "-c", "import venv"], check=False).returncode != 0:
         found.append("/usr/bin/python3 cannot make virtual environments; apt-get install "
                      "python3-venv")
     for path in {config.output_dir, config.cache_dir}:

@@ -12,14 +12,14 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
-from image.errors import ImageError
+from image.errors import CommandFailed, ImageError
+from image.run import run
 
 QEMU = "qemu-system-x86_64"
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
@@ -90,8 +90,7 @@ class VmFiles:
         self.dir = Path(tempfile.mkdtemp(prefix="ctvm.", dir=self.parent))
         for i in range(self.spec.disks):
             disk = self.dir / f"disk{i}.qcow2"
-            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(disk),
-                            self.spec.disk_size], check=True)
+            run(["qemu-img", "create", "-q", "-f", "qcow2", disk, self.spec.disk_size], capture=False)
             self.disks.append(disk)
         if self.spec.uefi:
             self.ovmf_vars = self.dir / "OVMF_VARS.fd"
@@ -174,8 +173,7 @@ def kvm_usable() -> bool:
 
 def _extract_kernel(image: Path, into: Path) -> Path:
     kernel = into / "vmlinuz"
-    subprocess.run(["xorriso", "-osirrox", "on", "-indev", str(image), "-extract",
-                    "/live/vmlinuz", str(kernel)], capture_output=True, check=True, timeout=60)
+    run(["xorriso", "-osirrox", "on", "-indev", image, "-extract", "/live/vmlinuz", kernel], timeout=60)
     return kernel
 
 
@@ -188,15 +186,14 @@ def probe_kvm(image: Path, timeout: float = 20.0) -> bool:
     with tempfile.TemporaryDirectory(prefix="ctkvm.") as tmp:
         try:
             kernel = _extract_kernel(image, Path(tmp))
-        except (subprocess.SubprocessError, OSError):
+        except (CommandFailed, OSError):
             return False
         argv = [QEMU, "-accel", "kvm", "-cpu", "host", "-m", "256", "-display", "none",
                 "-serial", "stdio", "-monitor", "none", "-no-reboot", "-kernel", str(kernel),
                 "-append", "console=ttyS0 panic=-1"]
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, errors="replace",
-                                  timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:  # subprocess.run killed the qemu it started
+            proc = run(argv, timeout=timeout, check=False)
+        except CommandFailed:  # timed out: run() killed the qemu it started
             return False
         return bool(re.search(r"Kernel panic|VFS: Unable to mount", proc.stdout))
 

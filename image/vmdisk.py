@@ -10,16 +10,16 @@ off. The disk is then exactly what a USB install gives on real hardware.
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ctrun import PIPE, Process
 from image.errors import ImageError
 from image.qemu import DirectBoot, VmFiles, VmSpec, choose_accel, qemu_argv
-from image.run import run
+from image.run import run, spawn
 
 # The installed system's minimum (ctsys/install/target.py MIN_SYSTEM_BYTES); the
 # root filesystem can be grown later, recordings go to data disks anyway.
@@ -79,8 +79,7 @@ def _install(iso: Path, disks: tuple[Path, ...], log: Path, progress: Callable[[
         with VmFiles(spec, parent=Path(scratch)) as files:
             argv = qemu_argv(spec, files, choose_accel("auto", iso), serial=f"file:{log}")
             progress(f"installing onto {disks[0].name} in qemu (serial log {log})")
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, text=True)
+            proc = spawn(argv, stderr=PIPE)
             try:
                 return _wait_for_install(proc, log, timeout, progress)
             finally:
@@ -89,7 +88,7 @@ def _install(iso: Path, disks: tuple[Path, ...], log: Path, progress: Callable[[
                     proc.wait(timeout=30)
 
 
-def _wait_for_install(proc: subprocess.Popen[str], log: Path, timeout: float,
+def _wait_for_install(proc: Process[str], log: Path, timeout: float,
                       progress: Callable[[str], None]) -> int:
     """Follow the serial log until the installer reports and qemu powers off."""
     deadline = time.monotonic() + timeout

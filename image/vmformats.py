@@ -28,23 +28,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from image.errors import ImageError
 from image.ovf import OVF_NS, ovf_descriptor, ovf_problems
 from image.run import run
 
-FORMATS = ("qcow2", "vmdk", "vhdx", "ova", "vagrant")
-
-# qemu-img output format and options of each disk format. The vmdk's adapter
-# type matches the SCSI controller the OVF declares.
-DISK_FORMATS: dict[str, tuple[str, ...]] = {
-    "qcow2": (),
-    "vmdk": ("-o", "subformat=streamOptimized,adapter_type=lsilogic"),
-    "vhdx": ("-o", "subformat=dynamic"),
-}
-# The disk each container format carries.
-CONTAINED_DISK = {"ova": "vmdk", "vagrant": "qcow2"}
 GIB = 1 << 30
 
 MANIFEST_LINE = re.compile(r"^SHA256\((?P<name>[^)]+)\)= (?P<digest>[0-9a-f]{64})$")
@@ -81,17 +70,141 @@ class VmImage:
     virtual_size: int  # bytes the guest sees: the raw disk's size
 
 
+@dataclass(frozen=True)
+class Source:
+    """What every format is written from: the installed raw disk and the build's facts."""
+
+    raw: Path
+    name: str  # the image's name: the files' stem
+    version: str
+    virtual_size: int  # the raw disk's size
+    populated: int  # the bytes it really holds
+    mtime: int  # archive members get the disk's time: same disk, same archive
+
+
+class VmFormat:
+    """One VM image format: its file, how it is written from the raw disk, how it is checked.
+
+    A container (`carries` names a disk format) is written around that disk,
+    converted once for every container and for the disk format itself.
+    """
+
+    name: ClassVar[str]
+    carries: ClassVar[str | None] = None
+
+    def file_name(self, image_name: str) -> str:
+        return f"{image_name}.{self.name}"
+
+    def write(self, source: Source, path: Path, disk: Path | None) -> None:
+        """Write the image at `path`; `disk`: the converted disk a container carries."""
+        raise NotImplementedError
+
+    def verify(self, image: VmImage) -> list[str]:
+        """The problems of a written image ([] when it is sound)."""
+        raise NotImplementedError
+
+
+class DiskFormat(VmFormat):
+    """A disk that `qemu-img convert` makes of the raw disk, with its output options."""
+
+    options: ClassVar[tuple[str, ...]] = ()
+
+    def convert_argv(self, raw: Path, output: Path) -> list[str]:
+        """qemu-img converts sparsely by default: zero runs of the raw disk are not written."""
+        return ["qemu-img", "convert", "-f", "raw", "-O", self.name, *self.options, str(raw), str(output)]
+
+    def write(self, source: Source, path: Path, disk: Path | None) -> None:
+        run(self.convert_argv(source.raw, path))
+
+    def verify(self, image: VmImage) -> list[str]:
+        problems = []
+        check = run(["qemu-img", "check", "-f", image.format, "--output=json", str(image.path)], check=False)
+        if check.returncode != 0:
+            problems.append(f"qemu-img check exit {check.returncode}: {(check.stderr or check.stdout).strip()}")
+        info = run(["qemu-img", "info", "--output=json", str(image.path)], check=False)
+        if info.returncode != 0:
+            return [*problems, f"qemu-img info failed: {info.stderr.strip()}"]
+        data = json.loads(info.stdout)
+        if data.get("format") != image.format:
+            problems.append(f"qemu-img sees format {data.get('format')!r}")
+        if data.get("virtual-size") != image.virtual_size:
+            problems.append(f"virtual size {data.get('virtual-size')}, the raw disk has {image.virtual_size}")
+        return problems + self.info_problems(data)
+
+    def info_problems(self, info: Mapping[str, Any]) -> list[str]:
+        """What this format adds to the checks of `qemu-img info`'s JSON."""
+        return []
+
+
+class Qcow2(DiskFormat):
+    name = "qcow2"
+
+
+class Vmdk(DiskFormat):
+    """streamOptimized (compressed grains), the vmdk an OVA carries; the adapter
+    type matches the SCSI controller the OVF declares."""
+
+    name = "vmdk"
+    options = ("-o", "subformat=streamOptimized,adapter_type=lsilogic")
+
+    def info_problems(self, info: Mapping[str, Any]) -> list[str]:
+        create_type = info.get("format-specific", {}).get("data", {}).get("create-type")
+        return [] if create_type == "streamOptimized" else [f"vmdk create type {create_type!r}, not streamOptimized"]
+
+
+class Vhdx(DiskFormat):
+    name = "vhdx"
+    options = ("-o", "subformat=dynamic")
+
+
+class Ova(VmFormat):
+    """A ustar of OVF descriptor, streamOptimized vmdk and SHA256 manifest."""
+
+    name = "ova"
+    carries = "vmdk"
+
+    def write(self, source: Source, path: Path, disk: Path | None) -> None:
+        assert disk is not None
+        write_ova(path, source.name, disk, source.virtual_size, source.populated, source.version, source.mtime)
+
+    def verify(self, image: VmImage) -> list[str]:
+        return _verify_ova(image)
+
+
+class VagrantBox(VmFormat):
+    """A gzip'd tar for Vagrant's libvirt provider around the qcow2."""
+
+    name = "vagrant"
+    carries = "qcow2"
+
+    def file_name(self, image_name: str) -> str:
+        return f"{image_name}-libvirt.box"
+
+    def write(self, source: Source, path: Path, disk: Path | None) -> None:
+        assert disk is not None
+        write_vagrant_box(path, disk, source.virtual_size, source.mtime)
+
+    def verify(self, image: VmImage) -> list[str]:
+        return _verify_box(image)
+
+
+# The one table of VM formats, in build order (disks before their containers):
+# ctimage's --outputs choices and help (image/config.py) and the vm stage read it.
+TABLE: dict[str, VmFormat] = {f.name: f for f in (Qcow2(), Vmdk(), Vhdx(), Ova(), VagrantBox())}
+FORMATS = tuple(TABLE)
+
+
 def _quiet(_message: str) -> None:
     pass
 
 
 def output_name(name: str, fmt: str) -> str:
-    return f"{name}-libvirt.box" if fmt == "vagrant" else f"{name}.{fmt}"
+    return TABLE[fmt].file_name(name)
 
 
 def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
     """The requested formats in build order (disks before their containers), without repeats."""
-    unknown = [f for f in formats if f not in FORMATS]
+    unknown = [f for f in formats if f not in TABLE]
     if unknown:
         raise ImageError(f"unknown VM image format(s): {', '.join(unknown)}",
                          hint=f"valid formats: {', '.join(FORMATS)}")
@@ -99,8 +212,9 @@ def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
 
 
 def convert_argv(raw: Path, fmt: str, output: Path) -> list[str]:
-    """qemu-img converts sparsely by default: zero runs of the raw disk are not written."""
-    return ["qemu-img", "convert", "-f", "raw", "-O", fmt, *DISK_FORMATS[fmt], str(raw), str(output)]
+    disk = TABLE[fmt]
+    assert isinstance(disk, DiskFormat), f"{fmt} is no disk format"
+    return disk.convert_argv(raw, output)
 
 
 def make_vm_images(raw: Path, out_dir: Path, name: str, formats: Sequence[str], version: str,
@@ -111,8 +225,8 @@ def make_vm_images(raw: Path, out_dir: Path, name: str, formats: Sequence[str], 
         raise ImageError(f"bad image name {name!r}", hint="a file name of at most 88 characters, no '/'")
     if not raw.is_file():
         raise ImageError(f"raw disk {raw} is not a file", hint="pass the installed disk image")
-    virtual_size = raw.stat().st_size
-    mtime = int(raw.stat().st_mtime)  # archive members get the disk's time: same disk, same archive
+    source = Source(raw, name, version, raw.stat().st_size, populated_size(raw), int(raw.stat().st_mtime))
+    virtual_size = source.virtual_size
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{name}.vm-", dir=out_dir) as tmp:
         work = Path(tmp)
@@ -123,25 +237,23 @@ def make_vm_images(raw: Path, out_dir: Path, name: str, formats: Sequence[str], 
                 path = work / output_name(name, fmt)
                 progress(f"converting {raw.name} to {fmt}")
                 start = time.monotonic()
-                run(convert_argv(raw, fmt, path))
+                TABLE[fmt].write(source, path, None)
                 converted[fmt] = (path, time.monotonic() - start)
             return converted[fmt]
 
         made: dict[str, VmImage] = {}
         for fmt in wanted:
-            if fmt in DISK_FORMATS:
+            kind = TABLE[fmt]
+            if kind.carries is None:
                 path, seconds = disk(fmt)
             else:
-                inner, convert_seconds = disk(CONTAINED_DISK[fmt])
+                inner, convert_seconds = disk(kind.carries)
                 path = work / output_name(name, fmt)
                 progress(f"packing {path.name}")
                 start = time.monotonic()
-                if fmt == "ova":
-                    write_ova(path, name, inner, virtual_size, populated_size(raw), version, mtime)
-                else:
-                    write_vagrant_box(path, inner, virtual_size, mtime)
+                kind.write(source, path, inner)
                 # a disk made only for this container counts towards its time
-                seconds = time.monotonic() - start + (0.0 if CONTAINED_DISK[fmt] in wanted else convert_seconds)
+                seconds = time.monotonic() - start + (0.0 if kind.carries in wanted else convert_seconds)
             made[fmt] = VmImage(fmt, path, path.stat().st_size, round(seconds, 2), virtual_size)
 
         progress(f"verifying {', '.join(wanted)}")
@@ -227,43 +339,19 @@ def write_vagrant_box(path: Path, qcow2: Path, virtual_size: int, mtime: int) ->
 def verify(images: Mapping[str, VmImage]) -> list[str]:
     """Problems found in `images` ([] when all are sound)."""
     problems: list[str] = []
-    checks: dict[str, Callable[[VmImage], list[str]]] = {
-        "qcow2": _verify_disk, "vmdk": _verify_disk, "vhdx": _verify_disk,
-        "ova": _verify_ova, "vagrant": _verify_box,
-    }
     for fmt, image in images.items():
         if not image.path.is_file():
             problems.append(f"{fmt}: {image.path} is missing")
             continue
         if image.path.stat().st_size != image.bytes:
             problems.append(f"{fmt}: {image.path} has {image.path.stat().st_size} bytes, not {image.bytes}")
-        if image.format not in checks:
+        if image.format not in TABLE:
             problems.append(f"{fmt}: unknown format {image.format!r}")
             continue
         try:
-            problems += [f"{fmt}: {p}" for p in checks[image.format](image)]
+            problems += [f"{fmt}: {p}" for p in TABLE[image.format].verify(image)]
         except (OSError, tarfile.TarError, EOFError, gzip.BadGzipFile) as e:
             problems.append(f"{fmt}: {image.path} cannot be read: {e}")
-    return problems
-
-
-def _verify_disk(image: VmImage) -> list[str]:
-    problems = []
-    check = run(["qemu-img", "check", "-f", image.format, "--output=json", str(image.path)], check=False)
-    if check.returncode != 0:
-        problems.append(f"qemu-img check exit {check.returncode}: {(check.stderr or check.stdout).strip()}")
-    info = run(["qemu-img", "info", "--output=json", str(image.path)], check=False)
-    if info.returncode != 0:
-        return [*problems, f"qemu-img info failed: {info.stderr.strip()}"]
-    data = json.loads(info.stdout)
-    if data.get("format") != image.format:
-        problems.append(f"qemu-img sees format {data.get('format')!r}")
-    if data.get("virtual-size") != image.virtual_size:
-        problems.append(f"virtual size {data.get('virtual-size')}, the raw disk has {image.virtual_size}")
-    if image.format == "vmdk":
-        create_type = data.get("format-specific", {}).get("data", {}).get("create-type")
-        if create_type != "streamOptimized":
-            problems.append(f"vmdk create type {create_type!r}, not streamOptimized")
     return problems
 
 

@@ -3,7 +3,7 @@
 - Every test carries exactly one tier marker: unit, integration or system.
 - A tier that cannot run here fails (never skips): integration needs root,
   tests call `tests.tools.require()` for the tools they need.
-- `fake_run` replaces the one subprocess seam (`ctsys.run._execute`) in unit tests.
+- `fake_run` replaces the one subprocess seam (`ctrun._execute`) in unit tests.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class FakeRun:
     rules: list[tuple[tuple[str, ...], object]] = field(default_factory=list)
 
     def on(self, *prefix: str, stdout: str = "", stderr: str = "", returncode: int = 0) -> None:
-        from ctsys.run import Result
+        from ctrun import Result
 
         self.rules.insert(0, (prefix, Result(prefix, returncode, stdout, stderr)))
 
@@ -72,8 +72,8 @@ class FakeRun:
     def commands(self) -> list[str]:
         return [" ".join(c) for c in self.calls]
 
-    def __call__(self, args: list[str], input: str | None, timeout: float | None, env: object, cwd: object) -> object:
-        from ctsys.run import Result
+    def __call__(self, args: list[str], *, input: str | None = None, **_options: object) -> object:
+        from ctrun import Result
 
         self.calls.append(list(args))
         self.inputs.append(input)
@@ -88,10 +88,10 @@ class FakeRun:
 
 @pytest.fixture
 def fake_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeRun]:
-    import ctsys.run
+    import ctrun
 
     fake = FakeRun()
-    monkeypatch.setattr(ctsys.run, "_execute", fake)
+    monkeypatch.setattr(ctrun, "_execute", fake)
     yield fake
 
 

@@ -1,6 +1,6 @@
 """`ctsys status`: a one-screen summary of the appliance, cheap enough to poll.
 
-Only psutil and the standard library: no document parsing, so it answers fast.
+Only psutil, the standard library and the run() seam: no document parsing, so it answers fast.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,9 +88,10 @@ def service_states(units: tuple[str, ...] = UNITS) -> dict[str, str]:
     """`systemctl is-active` for every unit in one call; 'unknown' without systemd."""
     if not os.path.isdir("/run/systemd/system") or shutil.which("systemctl") is None:
         return {u: "unknown" for u in units}
-    # Plain subprocess, not ctsys.run: is-active exits non-zero when any unit is inactive.
-    proc = subprocess.run(["systemctl", "is-active", *units], capture_output=True, text=True, timeout=10, check=False)
-    states = proc.stdout.split()
+    from ctsys.run import run
+
+    # check=False: is-active exits non-zero when any unit is inactive
+    states = run(["systemctl", "is-active", *units], check=False, timeout=10).stdout.split()
     if len(states) != len(units):
         return {u: "unknown" for u in units}
     return dict(zip(units, states, strict=True))

@@ -4,13 +4,12 @@ writes a raw system disk in qemu (image/vmdisk.py), which is then converted
 
 from __future__ import annotations
 
+from image.config import VM_OUTPUTS
 from image.context import Context
-
-VM_FORMATS = ("raw", "qcow2", "vmdk", "vhdx", "ova", "vagrant")
 
 
 def run_stage(ctx: Context) -> str:
-    wanted = [f for f in ctx.config.outputs if f in VM_FORMATS]
+    wanted = [f for f in ctx.config.outputs if f in VM_OUTPUTS]
     if not wanted:
         return "skipped (no VM format asked for)"
     from image.vmdisk import install_to_disk

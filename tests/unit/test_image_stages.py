@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+import ctrun
+from ctrun import Result
 from image import REPO_ROOT, preflight, qemu
 from image.config import make_config
 from image.context import Context
 from image.errors import ImageError, PreflightFailed
-from image.run import Result
 from image.stages import bootstrap, clean, iso, provision, squashfs
 
 pytestmark = pytest.mark.unit
@@ -29,11 +30,12 @@ def make_ctx(tmp_path: Path, **values: object) -> Context:
 
 
 class Recorder:
+    """In place of `ctrun._execute`, the one seam: records each command, runs none."""
+
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
 
-    def __call__(self, argv: list[str | Path], **kwargs: object) -> Result:
-        args = [str(a) for a in argv]
+    def __call__(self, args: list[str], **options: object) -> Result:
         self.calls.append(args)
         if "mmdebstrap" in args:  # pretend: the target now holds a rootfs
             Path(args[-4]).mkdir(parents=True)
@@ -78,7 +80,7 @@ def test_unchanged_bootstrap_is_copied_from_the_cache(tmp_path: Path,
     ctx.config.output_dir.mkdir(parents=True)
     ctx.log_file.write_text("")
     recorder = Recorder()
-    monkeypatch.setattr(bootstrap, "run", recorder)
+    monkeypatch.setattr(ctrun, "_execute", recorder)
     assert bootstrap.run_stage(ctx) == "built"
     assert any("mmdebstrap" in c for c in recorder.calls)
     recorder.calls.clear()
@@ -254,15 +256,13 @@ def test_the_vm_disk_builder_reads_the_installer_lines_on_the_console() -> None:
 
 def test_python_is_compiled_in_the_image_with_hash_checked_pycs(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from image import chroot
     from image.stages import packages
 
     ctx = make_ctx(tmp_path)
     for tree in ("usr/lib/python3", "opt/ct-server"):
         (ctx.rootfs / tree).mkdir(parents=True)
     recorder = Recorder()
-    monkeypatch.setattr(packages, "run", recorder)
-    monkeypatch.setattr(chroot, "run", recorder)
+    monkeypatch.setattr(ctrun, "_execute", recorder)
     packages.compile_python(ctx)
     (argv,) = [c for c in recorder.calls if c[0] == "chroot"]
     assert recorder.calls[-1][0] == "umount"  # the API filesystems went again

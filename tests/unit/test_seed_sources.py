@@ -42,12 +42,12 @@ def disks(
     fake_run: FakeRun, monkeypatch: pytest.MonkeyPatch, lsblk: str, content: dict[str, dict[str, bytes]]
 ) -> list[str]:
     """lsblk answers `lsblk`; `mount DEV DIR` puts content[DEV]'s files into DIR. Returns the mount points used."""
-    import ctsys.run
+    import ctrun
 
     fake_run.on("lsblk", stdout=lsblk)
     used: list[str] = []
 
-    def execute(args: list[str], input: str | None, timeout: float | None, env: object, cwd: object) -> object:
+    def execute(args: list[str], **options: object) -> object:
         if args[0] == "mount":
             used.append(args[-1])
             for name, data in content.get(args[-2], {}).items():
@@ -55,9 +55,9 @@ def disks(
         elif args[0] == "umount":  # the files go with the filesystem
             for path in Path(args[-1]).iterdir():
                 path.unlink()
-        return fake_run(args, input, timeout, env, cwd)
+        return fake_run(args, **options)
 
-    monkeypatch.setattr(ctsys.run, "_execute", execute)
+    monkeypatch.setattr(ctrun, "_execute", execute)
     return used
 
 
