@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import ctrun
 from ctsys import change as service
 from ctsys.apply.engine import Engine
 from ctsys.apply.module import FileSpec, Module, PreflightContext
@@ -50,8 +51,6 @@ def lock_is_free(root: Path) -> bool:
 def test_one_hold_of_the_lock_covers_commit_and_apply(
     tmp_path: Path, fake_run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ctsys.run
-
     holds: list[int] = []
     original = ConfigStore.locked
 
@@ -62,11 +61,11 @@ def test_one_hold_of_the_lock_covers_commit_and_apply(
     monkeypatch.setattr(ConfigStore, "locked", counted)
     free_during_checks: list[bool] = []
 
-    def execute(args: list[str], input: str | None, timeout: float | None, env: object, cwd: object) -> object:
+    def execute(args: list[str], **options: object) -> object:
         free_during_checks.append(lock_is_free(tmp_path))  # the checkers run while the modules apply
-        return fake_run(args, input, timeout, env, cwd)
+        return fake_run(args, **options)
 
-    monkeypatch.setattr(ctsys.run, "_execute", execute)
+    monkeypatch.setattr(ctrun, "_execute", execute)
     outcome = service.change(tmp_path, "system.hostname", hostname("cam1"))
     assert holds == [1]
     assert free_during_checks and not any(free_during_checks)
