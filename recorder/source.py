@@ -249,6 +249,11 @@ class StreamWorker(threading.Thread):
         # demuxer's probing burst), so the smallest (arrival - media) seen is the best
         # estimate; a stall where media time stops re-anchors it.
         anchor: float | None = None
+        # Each video packet is held until the next one of its stream arrives. When a
+        # read fails, FFmpeg flushes its parser first and hands over the access unit in
+        # flight, however little of it came (a stall can leave just the parameter sets,
+        # "missing picture in access unit"); the held packet is then dropped, not written.
+        held: dict[int, Sample] = {}
         for packet in container.demux(selected):
             if self.stop_event.is_set():
                 return "stopping"
@@ -296,6 +301,12 @@ class StreamWorker(threading.Thread):
                 duration or timeline.last_delta,
                 tb,
             )
+            if is_video:
+                previous = held.get(index)
+                held[index] = sample
+                if previous is None:
+                    continue
+                sample = previous
             self._dispatch(sample)
         return "end of stream"
 
