@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Image builder benchmark: prints figures, asserts nothing.
 
-    sudo .venv/bin/python benchmarks/image/bench.py            # cold, warm, size, boot
-    sudo .venv/bin/python benchmarks/image/bench.py --skip-cold
-    sudo .venv/bin/python benchmarks/image/bench.py --flavour desktop --skip-boot
+    .venv/bin/python benchmarks/image/bench.py            # cold, warm, size, boot
+    .venv/bin/python benchmarks/image/bench.py --skip-cold
+    .venv/bin/python benchmarks/image/bench.py --flavour desktop --skip-boot
 
 Cold build: an empty cache directory (mmdebstrap downloads and installs
 everything, the ct-server .deb is built). Warm rebuild: the same settings

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Install benchmark: prints figures, asserts nothing.
 
-    sudo .venv/bin/python benchmarks/image/bench_install.py ISO [--formats qcow2,vmdk,vhdx,ova,vagrant]
+    .venv/bin/python benchmarks/image/bench_install.py ISO [--formats qcow2,vmdk,vhdx,ova,vagrant]
 
 1. Install time: the ISO's kernel boots in qemu (TCG here) with the Install mode
    (`ctserver.mode=install`, unattended, `ctserver.finish=poweroff`) onto a blank

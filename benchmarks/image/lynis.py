@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Hardening audit of the test image with Lynis: prints figures, asserts nothing.
 
-    sudo .venv/bin/python benchmarks/image/lynis.py --image ISO   # boot that ISO
-    sudo .venv/bin/python benchmarks/image/lynis.py               # build the test image, then boot it
+    .venv/bin/python benchmarks/image/lynis.py --image ISO   # boot that ISO
+    .venv/bin/python benchmarks/image/lynis.py               # build the test image, then boot it
 
 Boots the test image (Live serial entry, BIOS CD, the harness of
 tests/system) and runs `lynis audit system --quick --no-colors` inside

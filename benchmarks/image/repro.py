@@ -2,7 +2,7 @@
 """Reproducibility check: build the same commit twice with the same
 SOURCE_DATE_EPOCH and list what differs (ISO, squashfs, files inside it).
 
-    sudo .venv/bin/python benchmarks/image/repro.py
+    .venv/bin/python benchmarks/image/repro.py
 
 Both builds use the warm cache (the bootstrap is copied from it, so this
 checks everything after mmdebstrap; a cold bootstrap differs in more places,

@@ -1,6 +1,6 @@
 """Recorder benchmark: CPU and memory per camera against one ffmpeg per camera; export time.
 
-    sudo .venv/bin/python benchmarks/recorder/bench.py [--counts 1,10,40] [--window 20]
+    .venv/bin/python benchmarks/recorder/bench.py [--counts 1,10,40] [--window 20]
         [--export-minutes 60] [--workdir /var/tmp/ct-bench]
 
 Cameras are paced RTSP streams from gst-rtsp-server on 127.0.0.1 (one pipeline per
