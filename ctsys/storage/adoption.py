@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ctsys.output import Progress, quiet
+from ctsys.output import Progress, printed_to, quiet
 from ctsys.storage.adopt import STAMP, Adopted, merge, restore_index, scan, start_degraded, wait_for_arrays
 from ctsys.storage.cameras_plan import CamerasPlan, plan_cameras, volumes_of
 from ctsys.storage.changes import change_storage, load
@@ -81,12 +81,14 @@ def adopt(
         targets = reindex_targets(plan, planned or new, restored is not None)
         reindex = Reindex(targets) if targets else None
     else:
-        change_storage(
-            obj,
-            "storage.adopt",
-            lambda current: merge(current, found)[0],
-            details={"volumes": ",".join(str(a.volume_id) for a in adopted)},
-        )
+        # What the change service prints goes to `progress` (stderr under --json).
+        with printed_to(progress):
+            change_storage(
+                obj,
+                "storage.adopt",
+                lambda current: merge(current, found)[0],
+                details={"volumes": ",".join(str(a.volume_id) for a in adopted)},
+            )
         for volume in new.storage.volumes:
             if volume.enabled and any(a.volume_id == volume.id for a in adopted):
                 mount_volume(volume, obj.root)
@@ -100,13 +102,14 @@ def adopt(
         volumes = volumes_of(adopted, found)
         _, plan = plan_cameras(load(obj), volumes)
         if plan.changes:
-            run_change(
-                obj,
-                "storage.adopt.cameras",
-                lambda current: plan_cameras(current, volumes)[0] or current,
-                ("recorder",),
-                summary=plan.summary(),
-            )
+            with printed_to(progress):
+                run_change(
+                    obj,
+                    "storage.adopt.cameras",
+                    lambda current: plan_cameras(current, volumes)[0] or current,
+                    ("recorder",),
+                    summary=plan.summary(),
+                )
             current = load(obj)
             targets = reindex_targets(plan, current, source is not None)
             if targets and first_boot and obj.live and systemd_running():

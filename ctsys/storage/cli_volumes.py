@@ -121,7 +121,7 @@ def storage_adopt(
         first_boot=first_boot,
         include_loop=include_loop,
         only=only,
-        progress=echo_progress(),
+        progress=echo_progress(to_stderr=as_json),
     )
     if as_json:
         print_json(

@@ -41,10 +41,11 @@ def ctsys(root: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["--root", str(root), *args])
 
 
-def json_of(result: Result) -> Any:
-    """The JSON document at the end of the output (changes print their revision lines first)."""
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output[result.output.index("{\n") :])
+def json_of(root: Path, *args: str) -> Any:
+    """`ctsys ... --json`: stdout holds the JSON document and nothing else (progress goes to stderr)."""
+    result = CliRunner(mix_stderr=False).invoke(cli, ["--root", str(root), *args])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
 
 
 def record_segment(recordings: Path) -> Path:
@@ -65,7 +66,7 @@ def old_system_volume(root: Path, disk: str, cameras: str | None) -> Path:
     if cameras:
         assert ctsys(root, "config", "set", "cameras", cameras, "--no-apply").exit_code == 0
     segment = record_segment(root / "srv/ctdata/1/recordings")
-    report = json_of(ctsys(root, "storage", "replicate", "--json"))
+    report = json_of(root, "storage", "replicate", "--json")
     assert report["index"]["present"] is False and report["errors"] == []  # the recorder never ran here
     assert len(report["cameras"]["copies"]) == (1 if cameras else 0)
     assert ctsys(root, "disk", "unmount", "1").exit_code == 0
@@ -91,14 +92,14 @@ def test_adopt_restores_the_cameras_section_renumbered_and_indexes_an_old_segmen
     other = f"{{id: 1, uuid: {uuid.uuid4()}}}"
     assert ctsys(new, "config", "set", "storage.volumes", f"[{other}]", "--no-apply").exit_code == 0
 
-    dry = json_of(ctsys(new, "storage", "adopt", "--loop", "--only", disk, "--dry-run", "--json"))
+    dry = json_of(new, "storage", "adopt", "--loop", "--only", disk, "--dry-run", "--json")
     assert [(a["volume_id"], a["status"]) for a in dry["adopted"]] == [(2, "renumbered")]
     assert dry["cameras"]["status"] == "restored" and dry["reindex"]["volumes"] == ["data1"]
     assert dry["reindex"]["done"] is False
     assert not os.path.ismount(new / "srv/ctdata/2")
     assert ConfigStore(new).load().cameras.volumes == []
 
-    report = json_of(ctsys(new, "storage", "adopt", "--loop", "--only", disk, "--first-boot", "--json"))
+    report = json_of(new, "storage", "adopt", "--loop", "--only", disk, "--first-boot", "--json")
     source = "/srv/ctdata/2/.ctdata/index/cameras.yaml"
     assert report["cameras"]["status"] == "restored" and report["cameras"]["source"] == source
     assert report["cameras"]["moved"] == [
@@ -125,7 +126,7 @@ def test_adopt_restores_the_cameras_section_renumbered_and_indexes_an_old_segmen
     assert result.exit_code == 0, result.output
     assert "its cameras section is kept" in result.output
     # The new system replicates its own (restored) section from now on.
-    assert json_of(ctsys(new, "storage", "replicate", "--json"))["errors"] == []
+    assert json_of(new, "storage", "replicate", "--json")["errors"] == []
     written = new / "srv/ctdata/2/.ctdata/index/cameras.yaml"
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
     assert yaml.safe_load(written.read_text())["volume"]["mountpoint"] == "/srv/ctdata/2"

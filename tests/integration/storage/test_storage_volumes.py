@@ -174,10 +174,11 @@ def test_reinstall_adopts_the_volume_and_restores_the_replicated_index(tmp_path:
     assert ctsys(old, "disk", "unmount", "3").exit_code == 0
 
     # the "reinstalled" system: no document, no index
-    result = ctsys(new, "storage", "adopt", "--loop", "--only", disk, "--first-boot", "--json")
-    assert result.exit_code == 0, result.output
-    json_start = result.output.index("{\n")
-    report = json.loads(result.output[json_start:])
+    result = CliRunner(mix_stderr=False).invoke(
+        cli, ["--root", str(new), "storage", "adopt", "--loop", "--only", disk, "--first-boot", "--json"]
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)  # nothing but the JSON on stdout
     assert [(a["volume_id"], a["status"]) for a in report["adopted"]] == [(3, "added")]
     assert os.path.ismount(new / "srv/ctdata/3")
     restored = sqlite3.connect(new / "var/lib/ct-recorder/index.sqlite")
