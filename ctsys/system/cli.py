@@ -60,7 +60,8 @@ SETTINGS = (
     ("hostname", "system.hostname", "Set the host name (letters, digits and '-'; no domain)."),
     ("domain", "system.domain", "Set the DNS domain of the appliance ('' for none)."),
     ("timezone", "system.timezone", "Set the time zone, a tz database name such as Europe/Paris (DST follows it)."),
-    ("locale", "system.locale", "Set the system locale (fr_FR.UTF-8, en_US.UTF-8, ...)."),
+    ("locale", "system.locale", "Set the system locale, one the image carries: en_US.UTF-8, fr_FR.UTF-8, "
+     "de_DE.UTF-8, es_ES.UTF-8, it_IT.UTF-8, nl_NL.UTF-8 or C.UTF-8."),
     ("keyboard", "system.keyboard", "Set the console keyboard layout (fr, de, us, ...)."),
 )
 

@@ -96,6 +96,15 @@ class TestBootedAppliance:
         status = module_vm.check("ctsys status --json", timeout=120)
         assert json.loads(status[status.index("{"):])["image_version"] == version
 
+    def test_every_locale_the_document_accepts_is_compiled(self, module_vm: Vm) -> None:
+        from ctsys.config.sections.system import LOCALES
+
+        available = {name.lower().replace("utf8", "utf-8") for name in module_vm.check("locale -a").split()}
+        assert {name.lower() for name in LOCALES} <= available, available
+        for name in LOCALES:  # no "Cannot set LC_CTYPE to default locale" for any of them
+            out = module_vm.check(f"LANG={name} LC_ALL= locale 2>&1 >/dev/null; echo done")
+            assert out.strip() == "done", (name, out)
+
     def test_ssh_answers_for_admin_with_key(self, module_vm: Vm) -> None:
         result = module_vm.ssh("id -un && sudo -n true && ctsys --version", timeout=120)
         assert result.returncode == 0, result.stderr

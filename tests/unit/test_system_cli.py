@@ -96,3 +96,19 @@ def test_sshd_config_names_only_current_algorithms_and_the_admin(ctsys, tmp_path
     assert lines["AllowUsers"] == "admin" and lines["PermitRootLogin"] == "no"
     assert [line for line in text.splitlines() if line.startswith("HostKey ")] == [
         f"HostKey {key}" for key in sshd.HOST_KEYS]
+
+
+def test_a_locale_the_image_does_not_carry_is_refused_naming_the_field(ctsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = ctsys("system", "locale", "pt_BR.UTF-8")
+    assert bad.exit_code == 1 and "system.locale" in bad.output and "fr_FR.UTF-8" in bad.output
+    assert ctsys("system", "locale", "fr_FR.UTF-8").exit_code == 0
+    assert (tmp_path / "etc/default/locale").read_text().strip().endswith("LANG=fr_FR.UTF-8")
+
+
+def test_the_image_compiles_every_locale_the_document_accepts() -> None:
+    import yaml
+
+    from ctsys.config.sections.system import LOCALES
+
+    defaults = yaml.safe_load((Path(__file__).parents[2] / "roles/base/defaults/main.yml").read_text())
+    assert {"C.UTF-8", *defaults["base__locales"]} == set(LOCALES)

@@ -11,6 +11,9 @@ from ctsys.config.types import Hostname, TimeZone
 
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _LOCALE = re.compile(r"^(C|[a-z]{2,3}_[A-Z]{2})\.UTF-8$")
+# The locales compiled into the image (roles/base `base__locales`): those of the languages
+# ctsys speaks. Another one would leave every program warning "Cannot set LC_CTYPE".
+LOCALES = ("C.UTF-8", "en_US.UTF-8", "fr_FR.UTF-8", "de_DE.UTF-8", "es_ES.UTF-8", "it_IT.UTF-8", "nl_NL.UTF-8")
 _KEY_TYPES = (
     "ssh-ed25519",
     "ssh-rsa",
@@ -78,6 +81,8 @@ class SystemSection(Section):
     def _locale(cls, value: str) -> str:
         if not _LOCALE.match(value):
             raise ValueError(f"{value!r} is not a UTF-8 locale such as 'en_US.UTF-8' or 'fr_FR.UTF-8'")
+        if value not in LOCALES:
+            raise ValueError(f"{value!r} is not a locale the appliance carries: {', '.join(LOCALES)}")
         return value
 
     @field_validator("keyboard")
