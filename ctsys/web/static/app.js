@@ -42,6 +42,10 @@
     camera_lost_packets: "lost", camera_disconnections: "disconnections",
   };
 
+  // Tick steps for byte axes: powers of two, so ticks read 4 MiB, 8 MiB, not 4.8 MiB, 9.5 MiB.
+  const BINARY_INCRS = [];
+  for (let k = 0; k < 6; k++) for (const m of [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]) BINARY_INCRS.push(m * Math.pow(1024, k));
+
   const state = { token: null, period: "day", charts: {}, generation: 0, timer: null, observer: null };
   const $ = (id) => document.getElementById(id);
 
@@ -415,13 +419,17 @@
           value: (u, v) => formatValue(v, kind),
         };
       })),
-      axes: [{}].concat(kinds.slice(0, 2).map((kind, i) => ({
-        scale: kind,
-        side: i === 0 ? 3 : 1,
-        grid: { show: i === 0 },
-        size: axisSize,
-        values: (u, vals) => vals.map((v) => formatValue(v, kind)),
-      }))),
+      axes: [{}].concat(kinds.slice(0, 2).map((kind, i) => {
+        const axis = {
+          scale: kind,
+          side: i === 0 ? 3 : 1,
+          grid: { show: i === 0 },
+          size: axisSize,
+          values: (u, vals) => vals.map((v) => formatValue(v, kind)),
+        };
+        if (kind === "bytes" || kind === "bytes/s") axis.incrs = BINARY_INCRS;
+        return axis;
+      })),
     };
     for (const kind of kinds) {
       opts.scales[kind] = kind === "percent" ? { range: [0, 100] } : { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] };
