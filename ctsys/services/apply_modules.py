@@ -32,7 +32,7 @@ def _units(doc: Appliance) -> dict[str, Any]:
 def sshd_context(doc: Appliance) -> dict[str, Any]:
     from ctsys.services import sshd
 
-    return {"crypto": sshd.policy(), "host_keys": sshd.HOST_KEYS}
+    return {"crypto": sshd.policy(), "host_keys": sshd.HOST_KEYS, "session": sshd.SESSION_LIMITS}
 
 
 def unit_exists(unit: str) -> bool:

@@ -49,6 +49,21 @@ PUBKEY_ALGORITHMS = (
     "rsa-sha2-256",
 )
 
+# Session limits (Lynis SSH-7408 audits them). A dead client is dropped after 2
+# unanswered probes a minute apart, by messages inside the encrypted channel; TCP
+# keepalives, which anyone on the path can spoof, are off. No compression: CPU the
+# recorder needs, and compressing before encrypting leaks the length of what is
+# typed. MaxSessions stays 4 (Lynis asks 2): Ansible's multiplexed connection and
+# an administrator's `ssh -L` beside a shell share one connection.
+SESSION_LIMITS = {
+    "MaxAuthTries": "3",
+    "MaxSessions": "4",
+    "ClientAliveInterval": "60",
+    "ClientAliveCountMax": "2",
+    "TCPKeepAlive": "no",
+    "Compression": "no",
+}
+
 
 def policy() -> dict[str, str]:
     """sshd_config keyword -> value (`sshd -T` prints the keywords in lower case)."""

@@ -18,6 +18,7 @@ from ctsys.apply.engine import Engine
 from ctsys.apply.registry import all_modules
 from ctsys.config.document import defaults
 from tests.system.harness import free_port
+from ctsys.services import sshd as policy
 from tests.tools import require
 
 pytestmark = pytest.mark.integration
@@ -75,3 +76,15 @@ def test_a_current_client_gets_to_authentication(sshd: int) -> None:
     # a modern client negotiates; the made-up user is then refused: the handshake worked
     result = client(sshd)
     assert result.returncode == 255 and "Permission denied" in result.stderr, result.stderr
+
+
+def test_the_session_limits_are_what_sshd_runs_with(tmp_path: Path) -> None:
+    require("sshd", "ssh-keygen")
+    Engine(tmp_path, [m for m in all_modules() if m.name == "ssh"], live=False).apply(defaults())
+    key = tmp_path / "host_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    Path("/run/sshd").mkdir(exist_ok=True)
+    out = subprocess.run(["/usr/sbin/sshd", "-T", "-f", str(tmp_path / "etc/ssh/sshd_config"), "-h", str(key)],
+                         capture_output=True, text=True, check=True).stdout
+    effective = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+    assert {key: effective[key.lower()] for key in policy.SESSION_LIMITS} == policy.SESSION_LIMITS

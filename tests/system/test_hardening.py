@@ -98,3 +98,13 @@ def test_no_core_dumps_private_homes_and_the_recorder_still_runs(shared_vm: Vm) 
                      re.MULTILINE)
     for home in DEFAULTS["hardening__private_homes"]:
         assert shared_vm.check(f"stat -c %a {home}").strip().splitlines()[-1] == "750", home
+
+
+def test_the_legal_banner_is_on_the_console_and_for_network_logins(shared_vm: Vm) -> None:
+    lines = DEFAULTS["hardening__banner"].splitlines()
+    for path in ("/etc/issue", "/etc/issue.net"):
+        text = shared_vm.check(f"cat {path}")
+        for line in lines:
+            assert line in text, (path, line)
+    # base's first lines (version, how to log in) stay first on the console
+    assert shared_vm.check("head -1 /etc/issue").strip().splitlines()[-1].startswith("CT-Server ")

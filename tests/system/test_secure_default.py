@@ -64,6 +64,7 @@ def test_sshd_runs_with_the_documented_algorithms(shared_vm: Vm) -> None:
         assert effective[keyword.lower()] == value, keyword
     assert effective["permitrootlogin"] == "no" and effective["allowusers"] == "admin"
     assert effective["allowtcpforwarding"] == "local" and effective["allowagentforwarding"] == "no"
+    assert {key: effective[key.lower()] for key in sshd.SESSION_LIMITS} == sshd.SESSION_LIMITS
     # and a client that offers only something older is turned away
     for option in ("Ciphers=aes128-cbc", "KexAlgorithms=diffie-hellman-group14-sha1",
                    "Ciphers=aes128-ctr -o MACs=hmac-sha1"):
