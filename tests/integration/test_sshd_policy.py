@@ -17,8 +17,8 @@ import pytest
 from ctsys.apply.engine import Engine
 from ctsys.apply.registry import all_modules
 from ctsys.config.document import defaults
-from tests.system.harness import free_port
 from ctsys.services import sshd as policy
+from tests.system.harness import free_port
 from tests.tools import require
 
 pytestmark = pytest.mark.integration
