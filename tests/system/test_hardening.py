@@ -108,3 +108,12 @@ def test_the_legal_banner_is_on_the_console_and_for_network_logins(shared_vm: Vm
             assert line in text, (path, line)
     # base's first lines (version, how to log in) stay first on the console
     assert shared_vm.check("head -1 /etc/issue").strip().splitlines()[-1].startswith("CT-Server ")
+
+
+def test_nginx_offers_no_tls_below_1_2_anywhere(shared_vm: Vm) -> None:
+    # nginx -T: the whole configuration nginx would load, Debian's nginx.conf included
+    out = shared_vm.check("nginx -T 2>/dev/null | grep -E '^\\s*ssl_protocols'")
+    protocols = re.findall(r"^\s*ssl_protocols\s+([^;]+);", out, re.MULTILINE)
+    assert protocols, out
+    weak = [line for line in protocols if re.search(r"\b(SSLv3|TLSv1|TLSv1\.1)\b(?!\.)", line)]
+    assert not weak, protocols
